@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JSONCodec,
+  nanos,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type PubAck,
+} from 'nats';
+import { commandSubject, eventSubject, type Envelope, type EventTypeName } from '@greenlight/contracts';
+import { NATS_CONNECTION } from './bus.constants';
+import { isNotFound, streamFor } from './streams.util';
+
+const codec = JSONCodec<unknown>();
+
+export interface PublishOptions {
+  /** JetStream dedupe id: a retried publish with the same id is stored once. */
+  msgID?: string;
+  timeoutMs?: number;
+}
+
+export interface StoredMessage<T = unknown> {
+  /** Stream sequence: a cursor for `since`. */
+  streamSeq: number;
+  subject: string;
+  time: string;
+  data: T;
+}
+
+export interface ReadOptions {
+  /** Only messages stored at or after this time. */
+  sinceTime?: Date;
+  /** Only messages with a stream sequence greater than this. */
+  afterSeq?: number;
+  limit?: number;
+}
+
+/** Publishes events and commands to JetStream and reads them back (the audit log). */
+@Injectable()
+export class EventBus {
+  private readonly js: JetStreamClient;
+  private jsmPromise?: Promise<JetStreamManager>;
+
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {
+    this.js = nc.jetstream();
+  }
+
+  publishEvent<T>(envelope: Envelope<T>, timeoutMs?: number): Promise<PubAck> {
+    const subject = eventSubject(
+      envelope.type as EventTypeName,
+      envelope.service,
+      envelope.deploymentId,
+    );
+    return this.publish(subject, envelope, { msgID: envelope.id, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  sendCommand<T>(type: EventTypeName, service: string, payload: T, options: PublishOptions = {}) {
+    return this.publish(commandSubject(type, service), payload, options);
+  }
+
+  async publish(subject: string, payload: unknown, options: PublishOptions = {}): Promise<PubAck> {
+    return this.js.publish(subject, codec.encode(payload), {
+      ...(options.msgID ? { msgID: options.msgID } : {}),
+      timeout: options.timeoutMs ?? 5_000,
+    });
+  }
+
+  /** Fire-and-forget on core NATS (metrics, progress): not stored, not acknowledged. */
+  emit(subject: string, payload: unknown): void {
+    this.nc.publish(subject, codec.encode(payload));
+  }
+
+  /** Reads stored messages matching `filter` in stream order, without disturbing any consumer. */
+  async read<T = unknown>(filter: string, options: ReadOptions = {}): Promise<StoredMessage<T>[]> {
+    const stream = streamFor(filter.replace(/\*|>/g, 'x'));
+    const jsm = await this.jsm();
+    const limit = Math.max(1, Math.min(options.limit ?? 1_000, 10_000));
+    const start =
+      options.afterSeq !== undefined
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 }
+        : options.sinceTime
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.sinceTime.toISOString() }
+          : { deliver_policy: DeliverPolicy.All };
+    const info = await jsm.consumers.add(stream, {
+      ...start,
+      filter_subject: filter,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: nanos(30_000),
+      mem_storage: true,
+      num_replicas: 1,
+    });
+    try {
+      const wanted = Math.min(info.num_pending, limit);
+      const out: StoredMessage<T>[] = [];
+      if (wanted === 0) return out;
+      const consumer = await this.js.consumers.get(stream, info.name);
+      const messages = await consumer.fetch({ max_messages: wanted, expires: 5_000 });
+      for await (const m of messages) {
+        out.push({
+          streamSeq: m.seq,
+          subject: m.subject,
+          time: new Date(Math.floor(m.info.timestampNanos / 1e6)).toISOString(),
+          data: codec.decode(m.data) as T,
+        });
+        if (out.length >= wanted) break;
+      }
+      return out;
+    } finally {
+      await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+    }
+  }
+
+  /** The last message stored on an exact subject, or null. */
+  async lastOn<T = unknown>(subject: string): Promise<StoredMessage<T> | null> {
+    const jsm = await this.jsm();
+    try {
+      const m = await jsm.streams.getMessage(streamFor(subject), { last_by_subj: subject });
+      return { streamSeq: m.seq, subject: m.subject, time: m.time.toISOString(), data: m.json<T>() };
+    } catch (error) {
+      if (isNotFound(error) || /no message found/i.test(String(error))) return null;
+      throw error;
+    }
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= this.nc.jetstreamManager();
+    return this.jsmPromise;
+  }
+}

@@ -1,0 +1,83 @@
+import { request } from 'undici';
+import { CLI_ERRORS } from '../cli.constants';
+import { ApiError, ConnectionError } from './api.errors';
+import type { Accepted, Connection, DeploymentView, ErrorBody, EventView } from './api.types';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** errno code when there is one (ECONNREFUSED says more than "fetch failed"). */
+function reasonOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') return code;
+    if (typeof message === 'string') return message;
+  }
+  return String(error);
+}
+
+/** The orchestrator's REST API (`/v1`), as the CLI uses it. */
+export class OrchestratorClient {
+  private readonly base: string;
+
+  constructor(private readonly connection: Connection) {
+    this.base = connection.url.replace(/\/+$/, '');
+  }
+
+  createDeployment(body: unknown, idempotencyKey?: string): Promise<Accepted> {
+    return this.call<Accepted>('POST', '/v1/deployments', body, {
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    });
+  }
+
+  listDeployments(): Promise<{ items: DeploymentView[] }> {
+    return this.call('GET', '/v1/deployments');
+  }
+
+  getDeployment(id: string): Promise<DeploymentView> {
+    return this.call('GET', `/v1/deployments/${encodeURIComponent(id)}`);
+  }
+
+  listEvents(id: string): Promise<{ items: EventView[] }> {
+    return this.call('GET', `/v1/deployments/${encodeURIComponent(id)}/events`);
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const url = `${this.base}${path}`;
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      throw new ConnectionError(CLI_ERRORS.unreachable(this.base, reasonOf(error)));
+    }
+    const text = await response.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (response.statusCode >= 400) {
+      const errorBody: ErrorBody =
+        typeof parsed === 'object' && parsed !== null ? parsed : { message: text || undefined };
+      throw new ApiError(response.statusCode, errorBody);
+    }
+    if (parsed === undefined) throw new ConnectionError(CLI_ERRORS.badResponse(url, response.statusCode));
+    return parsed as T;
+  }
+}

@@ -1,0 +1,73 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import {
+  contractErrorMap,
+  formatIssues,
+  REQUIRED_MESSAGE,
+  validationMessage,
+  type ValidationIssue,
+} from '../validation.util';
+
+export const PORT_MESSAGE = 'must be a port number 1-65535 (or 0 for any free port)';
+export const CONFIG_ERROR_PREFIX = 'invalid configuration';
+
+export const DEFAULT_PORTS = {
+  orchestrator: 7070,
+  gateway: 8080,
+  'health-prober': 7071,
+  'eval-runner': 7072,
+  'traffic-shifter': 7073,
+  'cache-manager': 7074,
+  drainer: 7075,
+} as const;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Env text -> port; no default here (each service adds its own with `.default(port)`). */
+export const PortSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? REQUIRED_MESSAGE : PORT_MESSAGE) })
+  .regex(/^\d{1,5}$/, PORT_MESSAGE)
+  .transform(Number)
+  .refine((port) => port <= 65_535, PORT_MESSAGE);
+
+export const BaseServiceConfigSchema = z.object({
+  NATS_URL: z
+    .url({ protocol: /^(nats|tls|ws|wss)$/, error: 'must be a nats:// URL' })
+    .default('nats://127.0.0.1:4222'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' })
+    .default('redis://127.0.0.1:6379'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: PortSchema,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  GREENLIGHT_INSTANCE: z
+    .string()
+    .min(1)
+    .max(200)
+    .default(() => `${hostname()}-${process.pid}`),
+});
+export type BaseServiceConfig = z.output<typeof BaseServiceConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(`${CONFIG_ERROR_PREFIX}: ${validationMessage(issues)}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the service config once at start. An empty variable counts as unset, so `PORT=` falls
+ * back to the default instead of failing; a bad value throws naming the variable.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = schema.safeParse(present, { error: contractErrorMap });
+  if (!result.success) throw new ConfigError(formatIssues(result.error));
+  return result.data;
+}

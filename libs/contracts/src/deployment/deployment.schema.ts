@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ActorSchema, DeploymentIdSchema, ServiceNameSchema } from '../events/envelope.schema';
+import {
+  ParsedDeployRequestSchema,
+  ParsedPoolSchema,
+  ReleaseSchema,
+} from '../manifest/deploy-request.schema';
+import { PHASES } from './phase.constants';
+
+export const PhaseSchema = z.enum(PHASES);
+
+export const PercentSchema = z.number().int().min(0).max(100);
+
+export const WEIGHTS_SUM_MESSAGE = 'blue and green weights must sum to 100';
+
+/** Traffic split between the pools, in percent. */
+export const TrafficWeightsSchema = z
+  .strictObject({ blue: PercentSchema, green: PercentSchema })
+  .refine((w) => w.blue + w.green === 100, WEIGHTS_SUM_MESSAGE);
+export type TrafficWeights = z.output<typeof TrafficWeightsSchema>;
+
+/** The release being replaced and the pool serving it. */
+export const BlueSchema = z.strictObject({ release: ReleaseSchema, pool: ParsedPoolSchema });
+
+/** The stored Deployment aggregate (the orchestrator's record, one per deploy). */
+export const DeploymentSchema = z.strictObject({
+  id: DeploymentIdSchema,
+  service: ServiceNameSchema,
+  request: ParsedDeployRequestSchema,
+  phase: PhaseSchema,
+  paused: z.boolean(),
+  /** Sequence number of the last event published for this deployment; 0 before the first. */
+  seq: z.number().int().min(0),
+  /** Optimistic-concurrency version of this record; 1 on creation. */
+  version: z.number().int().min(1),
+  /** Fencing token of the service lock held when the deployment was written. */
+  fence: z.number().int().min(0),
+  actor: ActorSchema,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  /** Index into request.strategy.steps; null before the canary starts. */
+  stepIndex: z.number().int().min(0).nullable(),
+  weights: z.strictObject({ blue: PercentSchema, green: PercentSchema }),
+  blue: BlueSchema.nullable(),
+  /** Why it ended (or why it is rolling back); null while it runs normally. */
+  reason: z.string().max(2000).nullable(),
+  previousDeploymentId: DeploymentIdSchema.nullable(),
+  idempotencyKey: z.string().min(1).max(200).nullable(),
+});
+
+export type Deployment = z.output<typeof DeploymentSchema>;
+export type Blue = z.output<typeof BlueSchema>;

@@ -1,0 +1,4 @@
+export * from './ports.util';
+export * from './process.util';
+export * from './servers';
+export * from './stack';

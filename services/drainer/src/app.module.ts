@@ -1,0 +1,13 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule } from '@greenlight/runtime';
+import type { DrainerConfig } from './config/drainer.config';
+
+@Module({})
+export class AppModule {
+  static register(config: DrainerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ component: 'drainer', config })],
+    };
+  }
+}

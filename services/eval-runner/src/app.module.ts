@@ -1,0 +1,13 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule } from '@greenlight/runtime';
+import type { EvalRunnerConfig } from './config/eval-runner.config';
+
+@Module({})
+export class AppModule {
+  static register(config: EvalRunnerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ component: 'eval-runner', config })],
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule } from '@greenlight/runtime';
+import type { HealthProberConfig } from './config/health-prober.config';
+
+@Module({})
+export class AppModule {
+  static register(config: HealthProberConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ component: 'health-prober', config })],
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule } from '@greenlight/runtime';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import type { OrchestratorConfig } from './config/orchestrator.config';
+import { DeploymentsModule } from './deployments/deployments.module';
+
+@Module({})
+export class AppModule {
+  static register(config: OrchestratorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot({ component: 'orchestrator', config }),
+        AuthModule,
+        DeploymentsModule,
+        AuditModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { EventBus } from '@greenlight/bus';
+import {
+  deploymentEventsFilter,
+  serviceEventsFilter,
+  SUBJECTS,
+  type Envelope,
+} from '@greenlight/contracts';
+
+export interface AuditPage {
+  items: (Envelope & { streamSeq: number })[];
+  /** Pass as `since` to get what came after this page. */
+  cursor: number | null;
+}
+
+/** The audit log is the JetStream events stream; this reads it, it never writes. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly bus: EventBus) {}
+
+  async deploymentEvents(deploymentId: string): Promise<Envelope[]> {
+    const stored = await this.bus.read<Envelope>(deploymentEventsFilter(deploymentId), { limit: 10_000 });
+    return stored.map((m) => m.data).sort((a, b) => a.seq - b.seq || a.at.localeCompare(b.at));
+  }
+
+  /** Events of one service (or all), after a stream cursor or since a time. */
+  async events(query: { service?: string; since?: number | Date; limit: number }): Promise<AuditPage> {
+    const filter = query.service ? serviceEventsFilter(query.service) : SUBJECTS.eventsAll;
+    const stored = await this.bus.read<Envelope>(filter, {
+      limit: query.limit,
+      ...(typeof query.since === 'number' ? { afterSeq: query.since } : {}),
+      ...(query.since instanceof Date ? { sinceTime: query.since } : {}),
+    });
+    return {
+      items: stored.map((m) => ({ ...m.data, streamSeq: m.streamSeq })),
+      cursor: stored.at(-1)?.streamSeq ?? (typeof query.since === 'number' ? query.since : null),
+    };
+  }
+}

@@ -1,0 +1,10 @@
+export const ROLES_KEY = 'greenlight:roles';
+
+export const ROLE_RANK = { viewer: 1, operator: 2 } as const;
+export type Role = keyof typeof ROLE_RANK;
+
+export const AUTH_ERRORS = {
+  missing: 'missing bearer token: send Authorization: Bearer <token>',
+  unknown: 'unknown or revoked token',
+  forbidden: (needed: Role, had: Role) => `this action needs the ${needed} role; the token has ${had}`,
+} as const;

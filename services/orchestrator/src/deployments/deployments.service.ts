@@ -1,0 +1,178 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ulid } from 'ulid';
+import { EventBus } from '@greenlight/bus';
+import {
+  DeployRequestSchema,
+  SUBJECTS,
+  SUBJECT_TOKEN,
+  safeParse,
+  transition,
+  type DeployRequest,
+  type Deployment,
+} from '@greenlight/contracts';
+import { DeploymentRepository, type LockHolder } from '@greenlight/store';
+import {
+  DEPLOYMENT_ERRORS,
+  LIVE_PHASES,
+  ORCHESTRATOR_ACTOR,
+} from './deployments.constants';
+import { OutboxPublisher } from './outbox.publisher';
+import { phaseChangedEvent } from './phase-event.util';
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** Where a deploy request came from: who, and the key that makes a retry land on the same deployment. */
+export interface RequestOrigin {
+  actor: string;
+  idempotencyKey: string | null;
+  causationId: string | null;
+}
+
+export type RequestOutcome =
+  | { status: 'accepted'; deployment: Deployment; duplicate: boolean }
+  | { status: 'invalid'; issues: Issue[] }
+  | { status: 'conflict'; holder: LockHolder; message: string };
+
+@Injectable()
+export class DeploymentsService {
+  private readonly log = new Logger(DeploymentsService.name);
+
+  constructor(
+    private readonly repo: DeploymentRepository<Deployment>,
+    private readonly outbox: OutboxPublisher,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Validates, then creates: the REST path (NATS payloads are validated by the transport). */
+  async request(input: unknown, origin: RequestOrigin): Promise<RequestOutcome> {
+    const parsed = safeParse(DeployRequestSchema, input);
+    if (!parsed.ok) {
+      await this.reject(origin, DEPLOYMENT_ERRORS.invalidRequest, parsed.issues, serviceOf(input));
+      return { status: 'invalid', issues: parsed.issues };
+    }
+    return this.create(parsed.value, origin);
+  }
+
+  /**
+   * Stores the deployment, its service lock and its first two transitions in one atomic step,
+   * then publishes them. Idempotent per origin key: a redelivered request finds its deployment.
+   */
+  async create(request: DeployRequest, origin: RequestOrigin): Promise<RequestOutcome> {
+    const blue = await this.liveRelease(request.service);
+    const start = transition('Requested', 'start', {
+      hasBlue: blue !== null,
+      remainingSteps: request.strategy.steps.length,
+      paused: false,
+    });
+    if (!start.ok) throw new Error(start.reason);
+
+    const now = new Date().toISOString();
+    const record: Deployment = {
+      id: ulid(),
+      service: request.service,
+      request,
+      phase: start.to,
+      paused: false,
+      seq: 2,
+      version: 1,
+      fence: 0,
+      actor: origin.actor,
+      createdAt: now,
+      updatedAt: now,
+      stepIndex: null,
+      weights: blue ? { blue: 100, green: 0 } : { blue: 0, green: 0 },
+      blue: blue ? { release: blue.request.release, pool: blue.request.pool } : null,
+      reason: null,
+      previousDeploymentId: blue?.id ?? null,
+      idempotencyKey: origin.idempotencyKey,
+    };
+    const events = [
+      phaseChangedEvent(
+        record,
+        1,
+        { from: null, to: 'Requested', reason: `release ${request.release.version} requested`, actor: origin.actor },
+        origin.causationId,
+      ),
+      phaseChangedEvent(
+        record,
+        2,
+        { from: 'Requested', to: start.to, reason: 'starting the green pool', actor: ORCHESTRATOR_ACTOR },
+        `${record.id}-1`,
+      ),
+    ];
+
+    const result = await this.repo.create({
+      record,
+      idempotencyKey: origin.idempotencyKey,
+      outbox: events,
+      lock: true,
+    });
+    switch (result.status) {
+      case 'created':
+        await this.publishOutbox(result.record.id);
+        this.log.log(`deployment ${result.record.id} of ${request.service} ${request.release.version} accepted`);
+        return { status: 'accepted', deployment: result.record, duplicate: false };
+      case 'duplicate': {
+        await this.publishOutbox(result.id);
+        const existing = await this.repo.get(result.id);
+        if (!existing) throw new Error(DEPLOYMENT_ERRORS.notFound(result.id));
+        return { status: 'accepted', deployment: existing, duplicate: true };
+      }
+      case 'conflict': {
+        const message = DEPLOYMENT_ERRORS.conflict(request.service, result.holder.deploymentId);
+        await this.reject(origin, message, [], request.service);
+        return { status: 'conflict', holder: result.holder, message };
+      }
+    }
+  }
+
+  get(id: string): Promise<Deployment | null> {
+    return this.repo.get(id);
+  }
+
+  list(query: { service?: string; limit?: number; before?: string }): Promise<Deployment[]> {
+    return this.repo.list(query);
+  }
+
+  /** The newest deployment whose release serves the service now: the next deployment's blue. */
+  private async liveRelease(service: string): Promise<Deployment | null> {
+    const recent = await this.repo.list({ service, limit: 50 });
+    return recent.find((d) => (LIVE_PHASES as readonly string[]).includes(d.phase)) ?? null;
+  }
+
+  /** Stored is what counts; if NATS is down now, the outbox sweeper publishes later. */
+  private async publishOutbox(id: string): Promise<void> {
+    await this.outbox.flush(id).catch((error: unknown) =>
+      this.log.warn(`events of ${id} stored, publishing later: ${(error as Error).message}`),
+    );
+  }
+
+  private async reject(origin: RequestOrigin, reason: string, issues: Issue[], service: string | null) {
+    const id = ulid();
+    await this.bus
+      .publish(
+        SUBJECTS.deployRejected,
+        {
+          id,
+          type: 'deploy.rejected',
+          at: new Date().toISOString(),
+          actor: origin.actor,
+          causationId: origin.causationId,
+          data: { reason, issues, requestId: origin.idempotencyKey, service },
+        },
+        { msgID: `rejected:${origin.idempotencyKey ?? id}` },
+      )
+      .catch((error: unknown) => this.log.warn(`could not publish rejection: ${(error as Error).message}`));
+  }
+}
+
+function serviceOf(input: unknown): string | null {
+  if (input && typeof input === 'object' && 'service' in input) {
+    const service = (input as { service: unknown }).service;
+    if (typeof service === 'string' && SUBJECT_TOKEN.test(service)) return service;
+  }
+  return null;
+}

@@ -1,0 +1,13 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceKitModule } from '@greenlight/runtime';
+import type { TrafficShifterConfig } from './config/traffic-shifter.config';
+
+@Module({})
+export class AppModule {
+  static register(config: TrafficShifterConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ServiceKitModule.forRoot({ component: 'traffic-shifter', config })],
+    };
+  }
+}
