@@ -4,7 +4,13 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**/*.ts'];
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.int-spec.ts',
+  '**/*.e2e-spec.ts',
+  'test/**/*.ts',
+  'bench/**/*.ts',
+];
 
 /**
  * Who may import whom. A project gets every constraint whose sourceTag it carries.
@@ -19,26 +25,62 @@ function boundaries({ tests }) {
     allow: [],
     depConstraints: [
       { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-      { sourceTag: 'type:service', notDependOnLibsWithTags: ['scope:cli', ...testing.length ? [] : ['scope:testing']] },
+      {
+        sourceTag: 'type:service',
+        notDependOnLibsWithTags: ['scope:cli', ...(testing.length ? [] : ['scope:testing'])],
+      },
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core', ...testing] },
-      { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', ...testing] },
-      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing'] },
-      { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing', 'scope:cli'] },
+      {
+        sourceTag: 'scope:runtime',
+        onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', ...testing],
+      },
+      {
+        sourceTag: 'scope:testing',
+        onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing'],
+      },
+      {
+        sourceTag: 'scope:cli',
+        onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing', 'scope:cli'],
+      },
     ],
   };
 }
 
 const NODE_GLOBALS = Object.fromEntries(
   [
-    'process', 'console', 'Buffer', 'URL', 'fetch', 'AbortController', 'AbortSignal',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate',
-    '__dirname', '__filename', 'require', 'module', 'exports',
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'fetch',
+    'AbortController',
+    'AbortSignal',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    '__dirname',
+    '__filename',
+    'require',
+    'module',
+    'exports',
   ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tmp/**', '.greenlight/**', '.nx/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'tmp/**',
+      '.greenlight/**',
+      '.nx/**',
+      '**/*.d.ts',
+    ],
+  },
 
   // Plain JavaScript (scripts, bin, configs): untyped.
   {
@@ -58,13 +100,25 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': ['error', boundaries({ tests: false })],
       // Nest: injection-only classes, decorated modules with no body, constructor parameter properties.
       '@typescript-eslint/no-extraneous-class': 'off',
-      '@typescript-eslint/no-empty-function': ['error', { allow: ['constructors', 'decoratedFunctions'] }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-empty-function': [
+        'error',
+        { allow: ['constructors', 'decoratedFunctions'] },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Nest handlers and guards are often async to satisfy an interface without awaiting.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true },
+      ],
       '@typescript-eslint/consistent-type-imports': 'off',
       'no-undef': 'off',
     },

@@ -27,7 +27,8 @@ if (!existsSync(formatPath)) {
 const { eventCells, alignColumns } = createRequire(import.meta.url)(formatPath);
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const say = (text) => console.log(`\n\x1b[1m▸ ${text}\x1b[0m`);
+const bold = process.stdout.isTTY ? (text) => `\x1b[1m${text}\x1b[0m` : (text) => text;
+const say = (text) => console.log(`\n${bold(`▸ ${text}`)}`);
 
 // Own process group: a terminal Ctrl-C reaches only this script, which stops `up` exactly once.
 const up = spawn(process.execPath, [cli, 'up', ...upArgs], {
@@ -83,7 +84,11 @@ while (!(stack = readStack())) {
 const env = { ...process.env, GREENLIGHT_URL: stack.orchestrator, GREENLIGHT_TOKEN: stack.token };
 function greenlight(args) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

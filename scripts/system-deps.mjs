@@ -13,8 +13,13 @@ const REQUIRED = {
   promtool: 'prometheus',
 };
 
-const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin']
-  .filter(Boolean);
+const SEARCH_PATH = [
+  ...(process.env.PATH ?? '').split(delimiter),
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+].filter(Boolean);
 
 function installed(binary) {
   return SEARCH_PATH.some((dir) => {
@@ -28,7 +33,13 @@ function installed(binary) {
 }
 
 function missingPackages() {
-  return [...new Set(Object.entries(REQUIRED).filter(([bin]) => !installed(bin)).map(([, pkg]) => pkg))];
+  return [
+    ...new Set(
+      Object.entries(REQUIRED)
+        .filter(([bin]) => !installed(bin))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
 }
 
 const missing = missingPackages();

@@ -15,7 +15,10 @@ const resultsFile = join(root, 'tmp', 'jest-results.json');
 function run(name, command, args, { buffered = false } = {}) {
   return new Promise((done) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd: root, stdio: buffered ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: buffered ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    });
     let output = '';
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
@@ -31,7 +34,9 @@ function run(name, command, args, { buffered = false } = {}) {
 
 function report(check) {
   if (check.output.trim()) process.stdout.write(`${check.output.trimEnd()}\n`);
-  console.log(`${check.ok ? 'PASS' : 'FAIL'} ${check.name} (${check.seconds}s${check.ok ? '' : `, exit ${check.code}`})`);
+  console.log(
+    `${check.ok ? 'PASS' : 'FAIL'} ${check.name} (${check.seconds}s${check.ok ? '' : `, exit ${check.code}`})`,
+  );
 }
 
 let passed = 0;
@@ -69,7 +74,9 @@ if (existsSync(resultsFile)) {
   // A suite that fails to load (syntax error, throw in beforeAll) has no test cases: count it.
   failed += results.numRuntimeErrorTestSuites;
   if (results.numPendingTests + results.numTodoTests > 0) {
-    console.log(`note: ${results.numPendingTests + results.numTodoTests} skipped/todo tests (not counted)`);
+    console.log(
+      `note: ${results.numPendingTests + results.numTodoTests} skipped/todo tests (not counted)`,
+    );
   }
 } else {
   console.log(`jest wrote no results (exit ${jest.code})`);

@@ -1,6 +1,9 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@greenlight/telemetry';
+import { BusMetrics } from './bus.metrics';
 import { BUS_OPTIONS, NATS_CONNECTION } from './bus.constants';
 import type { BusOptions } from './bus.options';
 import { EventBus } from './event-bus.service';
@@ -24,8 +27,9 @@ export class BusModule implements OnApplicationShutdown {
         NatsHealthIndicator,
         {
           provide: JetStreamServer,
-          useFactory: (nc: NatsConnection, bus: EventBus) => new JetStreamServer(nc, bus, options),
-          inject: [NATS_CONNECTION, EventBus],
+          useFactory: (nc: NatsConnection, bus: EventBus, registry?: Registry) =>
+            new JetStreamServer(nc, bus, options, registry ? new BusMetrics(registry) : undefined),
+          inject: [NATS_CONNECTION, EventBus, { token: METRICS_REGISTRY, optional: true }],
         },
       ],
       exports: [NATS_CONNECTION, BUS_OPTIONS, EventBus, NatsHealthIndicator, JetStreamServer],

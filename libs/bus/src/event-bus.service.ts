@@ -43,8 +43,23 @@ export class EventBus {
   private readonly js: JetStreamClient;
   private jsmPromise?: Promise<JetStreamManager>;
 
+  private connected = true;
+
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {
     this.js = nc.jetstream();
+    void this.trackConnection();
+  }
+
+  /** False while the client is between servers: callers with a fallback (an outbox) need not wait for a timeout. */
+  isConnected(): boolean {
+    return this.connected && !this.nc.isClosed();
+  }
+
+  private async trackConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') this.connected = false;
+      if (status.type === 'reconnect') this.connected = true;
+    }
   }
 
   publishEvent<T>(envelope: Envelope<T>, timeoutMs?: number): Promise<PubAck> {

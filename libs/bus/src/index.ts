@@ -1,4 +1,5 @@
 export * from './bus.constants';
+export * from './bus.metrics';
 export * from './bus.module';
 export * from './bus.options';
 export * from './event-bus.service';

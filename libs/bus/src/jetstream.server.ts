@@ -11,7 +11,7 @@ import {
 } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import { ulid } from 'ulid';
-import { formatIssues, SUBJECT_TOKEN, STREAMS } from '@greenlight/contracts';
+import { safeParse, SUBJECT_TOKEN, STREAMS } from '@greenlight/contracts';
 import { runWithLogContext } from '@greenlight/telemetry';
 import {
   ACK_WAIT_MS,
@@ -21,11 +21,14 @@ import {
   NAK_MAX_DELAY_MS,
   PULL_BATCH,
 } from './bus.constants';
+import type { BusMetrics } from './bus.metrics';
 import type { BusOptions } from './bus.options';
 import { EventBus } from './event-bus.service';
 import { JetStreamContext } from './jetstream.context';
 import { JETSTREAM_EXTRAS, type JetStreamHandlerOptions } from './jetstream.decorators';
 import { ensureStreams, isNotFound, streamFor } from './streams.util';
+
+type Outcome = 'acked' | 'retried' | 'rejected';
 
 interface Issue {
   path: string;
@@ -56,6 +59,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     private readonly nc: NatsConnection,
     private readonly bus: EventBus,
     private readonly options: BusOptions,
+    private readonly metrics?: BusMetrics,
   ) {
     super();
   }
@@ -99,7 +103,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       (async () => {
         for await (const m of messages) {
           if (this.closing) break;
-          await this.handle(m, stream, durable, handler, options);
+          await this.handle(m, stream, durable, subject, handler, options);
         }
       })().catch((error: unknown) => this.log.error(`consumer ${durable} stopped: ${String(error)}`)),
     );
@@ -145,10 +149,23 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     m: JsMsg,
     stream: string,
     durable: string,
+    subject: string,
     handler: MessageHandler,
     options: JetStreamHandlerOptions,
   ): Promise<void> {
     const context = new JetStreamContext([m, stream, durable]);
+    const timer = this.metrics?.handleSeconds.startTimer({ handler: subject });
+    const outcome = await this.process(m, context, handler, options);
+    timer?.();
+    this.metrics?.messages.inc({ handler: subject, outcome });
+  }
+
+  private async process(
+    m: JsMsg,
+    context: JetStreamContext,
+    handler: MessageHandler,
+    options: JetStreamHandlerOptions,
+  ): Promise<Outcome> {
     let payload: unknown;
     try {
       payload = JSON.parse(new TextDecoder().decode(m.data));
@@ -158,9 +175,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       ]);
     }
     if (options.schema) {
-      const parsed = options.schema.safeParse(payload);
-      if (!parsed.success) return this.reject(m, context, options, payload, formatIssues(parsed.error));
-      payload = parsed.data;
+      const parsed = safeParse(options.schema, payload);
+      if (!parsed.ok) return this.reject(m, context, options, payload, parsed.issues);
+      payload = parsed.value;
     }
     const deploymentId = field(payload, 'deploymentId');
     // Long handlers keep the message theirs: tell JetStream we are still working on it.
@@ -174,12 +191,14 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         },
       );
       m.ack();
+      return 'acked';
     } catch (error) {
       const delay = nakDelay(context.deliveryCount);
       this.log.warn(
         `${m.subject} #${context.streamSeq} failed (delivery ${context.deliveryCount}), retry in ${delay} ms: ${describe(error)}`,
       );
       m.nak(delay);
+      return 'retried';
     } finally {
       clearInterval(heartbeat);
     }
@@ -191,7 +210,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     options: JetStreamHandlerOptions,
     payload: unknown,
     issues: Issue[],
-  ): Promise<void> {
+  ): Promise<Outcome> {
     const reason = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     this.log.warn(`rejected ${m.subject} #${context.streamSeq}: ${reason}`);
     if (options.rejectSubject) {
@@ -219,10 +238,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         // The rejection is part of handling: retry rather than drop it silently.
         m.nak(nakDelay(context.deliveryCount));
         this.log.warn(`could not publish rejection: ${describe(error)}`);
-        return;
+        return 'retried';
       }
     }
     m.term();
+    return 'rejected';
   }
 }
 

@@ -30,7 +30,8 @@ export const MANIFEST_ERRORS = {
   unreadable: (file: string, reason: string) => `cannot read manifest ${file}: ${reason}`,
   syntax: (file: string, reason: string) => `${file}: ${reason}`,
   invalid: (file: string) => `${file} is not a valid release manifest`,
-  notMapping: (file: string) => `${file}: a release manifest must be a mapping (service, release, pool, …)`,
+  notMapping: (file: string) =>
+    `${file}: a release manifest must be a mapping (service, release, pool, …)`,
   templateFileType: 'release.template.file: must be a path (string) relative to the manifest',
   templateBoth: 'release.template: give either file or content, not both',
   templateEscapes: (file: string, dir: string) =>

@@ -13,7 +13,13 @@ describe('resolveConnection', () => {
 
   function writeStack(): void {
     mkdirSync(join(cwd, '.greenlight'));
-    const stack = { orchestrator: 'http://127.0.0.1:7070', gateway: 'g', nats: 'n', redis: 'r', token: 'stack-token' };
+    const stack = {
+      orchestrator: 'http://127.0.0.1:7070',
+      gateway: 'g',
+      nats: 'n',
+      redis: 'r',
+      token: 'stack-token',
+    };
     writeFileSync(join(cwd, '.greenlight', 'stack.json'), JSON.stringify(stack));
   }
 
@@ -26,11 +32,16 @@ describe('resolveConnection', () => {
       token: 'flag-token',
     });
     expect(resolveConnection({}, env, cwd)).toEqual({ url: 'http://env:1', token: 'env-token' });
-    expect(resolveConnection({}, {}, cwd)).toEqual({ url: 'http://127.0.0.1:7070', token: 'stack-token' });
+    expect(resolveConnection({}, {}, cwd)).toEqual({
+      url: 'http://127.0.0.1:7070',
+      token: 'stack-token',
+    });
   });
 
   it('explains every way to connect when none is given', () => {
-    expect(() => resolveConnection({}, {}, cwd)).toThrow(/--url and --token.*GREENLIGHT_URL.*greenlight up/);
+    expect(() => resolveConnection({}, {}, cwd)).toThrow(
+      /--url and --token.*GREENLIGHT_URL.*greenlight up/,
+    );
   });
 
   it('names a broken stack file', () => {

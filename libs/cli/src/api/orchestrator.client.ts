@@ -77,7 +77,8 @@ export class OrchestratorClient {
         typeof parsed === 'object' && parsed !== null ? parsed : { message: text || undefined };
       throw new ApiError(response.statusCode, errorBody);
     }
-    if (parsed === undefined) throw new ConnectionError(CLI_ERRORS.badResponse(url, response.statusCode));
+    if (parsed === undefined)
+      throw new ConnectionError(CLI_ERRORS.badResponse(url, response.statusCode));
     return parsed as T;
   }
 }

@@ -30,8 +30,15 @@ export function addJsonOption(command: Command): Command {
 
 export function addApiOptions(command: Command): Command {
   return addJsonOption(command)
-    .addOption(new Option('--url <url>', `orchestrator URL (else $${ENV_URL}, else .greenlight/stack.json)`))
-    .addOption(new Option('--token <token>', `bearer token (else $${ENV_TOKEN}, else .greenlight/stack.json)`));
+    .addOption(
+      new Option('--url <url>', `orchestrator URL (else $${ENV_URL}, else .greenlight/stack.json)`),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        `bearer token (else $${ENV_TOKEN}, else .greenlight/stack.json)`,
+      ),
+    );
 }
 
 export function clientFor(options: ApiOptions): OrchestratorClient {

@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { formatEvents } from '../output/format.util';
-import { addApiOptions, clientFor, printJson, processIo, runAction, type ApiOptions, type CliIo } from './command.util';
+import {
+  addApiOptions,
+  clientFor,
+  printJson,
+  processIo,
+  runAction,
+  type ApiOptions,
+  type CliIo,
+} from './command.util';
 
 export function eventsCommand(io: CliIo = processIo): Command {
   const command = new Command('events')

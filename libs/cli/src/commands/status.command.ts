@@ -1,6 +1,14 @@
 import { Command } from 'commander';
 import { formatDeployment, formatDeployments } from '../output/format.util';
-import { addApiOptions, clientFor, printJson, processIo, runAction, type ApiOptions, type CliIo } from './command.util';
+import {
+  addApiOptions,
+  clientFor,
+  printJson,
+  processIo,
+  runAction,
+  type ApiOptions,
+  type CliIo,
+} from './command.util';
 
 export function statusCommand(io: CliIo = processIo): Command {
   const command = new Command('status')

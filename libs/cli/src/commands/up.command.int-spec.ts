@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findRepoRoot, freePort, spawnManaged, waitFor, type ManagedProcess } from '@greenlight/testing';
+import {
+  findRepoRoot,
+  freePort,
+  spawnManaged,
+  waitFor,
+  type ManagedProcess,
+} from '@greenlight/testing';
 import type { StackFile } from '../api/connection.util';
 
 const CLI = join(findRepoRoot(__dirname), 'bin', 'greenlight.js');
@@ -32,11 +38,25 @@ describe('greenlight up', () => {
   });
 
   it('runs every service, writes stack.json, and stops everything on SIGINT', async () => {
-    const [orchestrator, gateway, nats, redis] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [orchestrator, gateway, nats, redis] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     up = spawnManaged('greenlight up', process.execPath, [
-      CLI, 'up', '--dir', dir,
-      '--orchestrator-port', String(orchestrator), '--gateway-port', String(gateway),
-      '--nats-port', String(nats), '--redis-port', String(redis),
+      CLI,
+      'up',
+      '--dir',
+      dir,
+      '--orchestrator-port',
+      String(orchestrator),
+      '--gateway-port',
+      String(gateway),
+      '--nats-port',
+      String(nats),
+      '--redis-port',
+      String(redis),
     ]);
     const stackFile = join(dir, 'stack.json');
     const running = up;
@@ -59,9 +79,15 @@ describe('greenlight up', () => {
       token: expect.any(String),
     });
     const services = Object.entries(stack.services ?? {});
-    expect(services.map(([name]) => name).sort()).toEqual(
-      ['cache-manager', 'drainer', 'eval-runner', 'gateway', 'health-prober', 'orchestrator', 'traffic-shifter'],
-    );
+    expect(services.map(([name]) => name).sort()).toEqual([
+      'cache-manager',
+      'drainer',
+      'eval-runner',
+      'gateway',
+      'health-prober',
+      'orchestrator',
+      'traffic-shifter',
+    ]);
     for (const [name, url] of services) {
       const response = await fetch(`${url}/healthz`);
       expect({ name, status: response.status }).toEqual({ name, status: 200 });

@@ -4,7 +4,14 @@ import { DEFAULT_STATE_DIR, UP_DEFAULT_PORTS } from '../cli.constants';
 import { formatTable } from '../output/format.util';
 import { startLocalStack, type LocalStack } from '../up/local-stack.util';
 import { parsePort } from '../up/port.util';
-import { addJsonOption, printJson, processIo, runAction, type CliIo, type OutputOptions } from './command.util';
+import {
+  addJsonOption,
+  printJson,
+  processIo,
+  runAction,
+  type CliIo,
+  type OutputOptions,
+} from './command.util';
 
 interface UpOptions extends OutputOptions {
   dir: string;
@@ -42,7 +49,7 @@ export function describeStack(stack: LocalStack): string {
     ),
     usesDefaultDir
       ? `from this directory the CLI finds it by itself: greenlight deploy -f release.yaml | greenlight status`
-      : `elsewhere: export GREENLIGHT_URL=${description.orchestrator} GREENLIGHT_TOKEN=<token in ${where(stack.stackFile)}>`,
+      : `for the CLI: export GREENLIGHT_URL=${description.orchestrator} GREENLIGHT_TOKEN=<token in ${where(stack.stackFile)}>`,
   ].join('\n');
 }
 
@@ -67,10 +74,28 @@ export function upCommand(io: CliIo = processIo): Command {
   const command = new Command('up')
     .description('run the whole stack here: nats-server, redis-server and every greenlight service')
     .option('--dir <dir>', 'state directory (stack.json, data/, logs/)', DEFAULT_STATE_DIR)
-    .option('--orchestrator-port <port>', 'orchestrator REST port', parsePort, UP_DEFAULT_PORTS.orchestrator)
-    .option('--gateway-port <port>', 'gateway (data plane) port', parsePort, UP_DEFAULT_PORTS.gateway)
-    .option('--nats-port <port>', `nats-server port (default ${UP_DEFAULT_PORTS.nats} when free)`, parsePort)
-    .option('--redis-port <port>', `redis-server port (default ${UP_DEFAULT_PORTS.redis} when free)`, parsePort);
+    .option(
+      '--orchestrator-port <port>',
+      'orchestrator REST port',
+      parsePort,
+      UP_DEFAULT_PORTS.orchestrator,
+    )
+    .option(
+      '--gateway-port <port>',
+      'gateway (data plane) port',
+      parsePort,
+      UP_DEFAULT_PORTS.gateway,
+    )
+    .option(
+      '--nats-port <port>',
+      `nats-server port (default ${UP_DEFAULT_PORTS.nats} when free)`,
+      parsePort,
+    )
+    .option(
+      '--redis-port <port>',
+      `redis-server port (default ${UP_DEFAULT_PORTS.redis} when free)`,
+      parsePort,
+    );
   return addJsonOption(command).action((options: UpOptions) =>
     runAction(options, io, async () => {
       // Listen before starting anything: a Ctrl-C during start-up still stops what started.

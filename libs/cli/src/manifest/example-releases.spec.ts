@@ -12,9 +12,12 @@ describe('examples/releases', () => {
     expect(manifests).toContain('chat-v2.yaml');
   });
 
-  it.each(manifests)('%s becomes a deploy request the orchestrator accepts (sha256 included)', async (name) => {
-    const request = await loadDeployRequest(join(RELEASES, name));
+  it.each(manifests)(
+    '%s becomes a deploy request the orchestrator accepts (sha256 included)',
+    async (name) => {
+      const request = await loadDeployRequest(join(RELEASES, name));
 
-    expect(safeParse(DeployRequestSchema, request)).toMatchObject({ ok: true });
-  });
+      expect(safeParse(DeployRequestSchema, request)).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -64,7 +64,11 @@ describe('loadDeployRequest', () => {
   it('reads JSON manifests too', async () => {
     const manifest = {
       service: 'chat',
-      release: { version: 'v2', model: { id: 'm' }, template: { id: 't', file: 'templates/llama3.jinja', sha256: SHA } },
+      release: {
+        version: 'v2',
+        model: { id: 'm' },
+        template: { id: 't', file: 'templates/llama3.jinja', sha256: SHA },
+      },
       pool: { driver: 'static', endpoints: ['http://127.0.0.1:9000'] },
     };
     writeFileSync(join(dir, 'chat.json'), JSON.stringify(manifest));
@@ -80,14 +84,20 @@ describe('loadDeployRequest', () => {
 
   it.each([
     ['a parent directory', '../secret.txt', 'must not contain ".." segments'],
-    ['a path that climbs out and back', 'templates/../../secret.txt', 'must not contain ".." segments'],
+    [
+      'a path that climbs out and back',
+      'templates/../../secret.txt',
+      'must not contain ".." segments',
+    ],
     ['an absolute path', '/etc/passwd', 'must be a relative path'],
   ])('refuses a template in %s before reading anything', async (_what, file, message) => {
     writeFileSync(join(dir, 'chat.yaml'), manifestWith(file));
 
     const error = await failure(loadDeployRequest(join(dir, 'chat.yaml')));
 
-    expect(error.issues).toEqual([{ path: 'release.template.file', message: expect.stringContaining(message) }]);
+    expect(error.issues).toEqual([
+      { path: 'release.template.file', message: expect.stringContaining(message) },
+    ]);
   });
 
   it('refuses a symlink inside the directory that points outside it', async () => {
@@ -96,7 +106,9 @@ describe('loadDeployRequest', () => {
 
     const error = await failure(loadDeployRequest(join(dir, 'chat.yaml')));
 
-    expect(error.message).toMatch(/release\.template\.file: templates\/link\.jinja is outside the manifest's directory/);
+    expect(error.message).toMatch(
+      /release\.template\.file: templates\/link\.jinja is outside the manifest's directory/,
+    );
   });
 
   it('names the missing template file', async () => {
@@ -104,11 +116,16 @@ describe('loadDeployRequest', () => {
 
     const error = await failure(loadDeployRequest(join(dir, 'chat.yaml')));
 
-    expect(error.message).toBe('release.template.file: cannot read templates/missing.jinja: no such file (ENOENT)');
+    expect(error.message).toBe(
+      'release.template.file: cannot read templates/missing.jinja: no such file (ENOENT)',
+    );
   });
 
   it('lists every schema problem with its path', async () => {
-    writeFileSync(join(dir, 'chat.yaml'), manifestWith('templates/llama3.jinja', 0).replace('service: chat', 'service: Chat!'));
+    writeFileSync(
+      join(dir, 'chat.yaml'),
+      manifestWith('templates/llama3.jinja', 0).replace('service: chat', 'service: Chat!'),
+    );
 
     const error = await failure(loadDeployRequest(join(dir, 'chat.yaml')));
 
@@ -138,9 +155,14 @@ describe('loadDeployRequest', () => {
 });
 
 describe('inlineTemplate', () => {
-  it.each(['../secret.txt', '/etc/passwd'])('refuses %s on its own, whatever validated the manifest', async (file) => {
-    const manifest = { release: { template: { id: 't', file, sha256: SHA } } };
+  it.each(['../secret.txt', '/etc/passwd'])(
+    'refuses %s on its own, whatever validated the manifest',
+    async (file) => {
+      const manifest = { release: { template: { id: 't', file, sha256: SHA } } };
 
-    await expect(inlineTemplate(manifest, tmpdir())).rejects.toThrow(/is outside the manifest's directory/);
-  });
+      await expect(inlineTemplate(manifest, tmpdir())).rejects.toThrow(
+        /is outside the manifest's directory/,
+      );
+    },
+  );
 });

@@ -80,7 +80,10 @@ function inside(dir: string, path: string): boolean {
  * `baseDir` (absolute, `..`, or a symlink pointing out) are refused: a manifest must not make the
  * CLI upload arbitrary files. Everything else, sha256 included, is left for the server to check.
  */
-export async function inlineTemplate(manifest: ManifestObject, baseDir: string): Promise<ManifestObject> {
+export async function inlineTemplate(
+  manifest: ManifestObject,
+  baseDir: string,
+): Promise<ManifestObject> {
   const template = templateOf(manifest);
   if (template === undefined || !('file' in template)) return manifest;
 

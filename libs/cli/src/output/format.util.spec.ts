@@ -32,7 +32,19 @@ function event(seq: number, data: unknown, type = 'deployment.phase_changed'): E
 
 describe('formatDeployments', () => {
   it('prints a table with id, service, version, phase, weights and age', () => {
-    const text = formatDeployments([deployment(), deployment({ id: 'X2', service: 'embed', phase: 'Standby', paused: true, weights: { blue: 0, green: 100 } })], NOW);
+    const text = formatDeployments(
+      [
+        deployment(),
+        deployment({
+          id: 'X2',
+          service: 'embed',
+          phase: 'Standby',
+          paused: true,
+          weights: { blue: 0, green: 100 },
+        }),
+      ],
+      NOW,
+    );
 
     expect(text.split('\n')).toEqual([
       'ID                          SERVICE  VERSION  PHASE             WEIGHTS             AGE',
@@ -82,12 +94,19 @@ describe('formatError', () => {
     });
 
     expect(formatError(error)).toBe(
-      ['error: 400 invalid deploy request', '  release.version: Required', '  pool.replicas: must be at least 1'].join('\n'),
+      [
+        'error: 400 invalid deploy request',
+        '  release.version: Required',
+        '  pool.replicas: must be at least 1',
+      ].join('\n'),
     );
   });
 
   it('names the deployment that holds the service on 409', () => {
-    const error = new ApiError(409, { message: 'chat has an active deployment', holder: '01JB0000000000000000000001' });
+    const error = new ApiError(409, {
+      message: 'chat has an active deployment',
+      holder: '01JB0000000000000000000001',
+    });
 
     expect(formatError(error)).toBe(
       'error: 409 chat has an active deployment\n  active deployment: 01JB0000000000000000000001',
@@ -95,25 +114,38 @@ describe('formatError', () => {
   });
 
   it('tells how to fix a refused token', () => {
-    expect(formatError(new ApiError(401, { message: 'Unauthorized' }))).toMatch(/pass --token or set GREENLIGHT_TOKEN/);
+    expect(formatError(new ApiError(401, { message: 'Unauthorized' }))).toMatch(
+      /pass --token or set GREENLIGHT_TOKEN/,
+    );
   });
 
   it('keeps connection failures to one readable line', () => {
-    expect(formatError(new ConnectionError('cannot reach the orchestrator'))).toBe('error: cannot reach the orchestrator');
+    expect(formatError(new ConnectionError('cannot reach the orchestrator'))).toBe(
+      'error: cannot reach the orchestrator',
+    );
   });
 });
 
 describe('errorJson', () => {
   it('gives status, message and issues as one document', () => {
-    const error = new ApiError(400, { message: 'invalid', issues: [{ path: 'service', message: 'Required' }] });
+    const error = new ApiError(400, {
+      message: 'invalid',
+      issues: [{ path: 'service', message: 'Required' }],
+    });
 
-    expect(errorJson(error)).toEqual({ error: 'invalid', status: 400, issues: [{ path: 'service', message: 'Required' }] });
+    expect(errorJson(error)).toEqual({
+      error: 'invalid',
+      status: 400,
+      issues: [{ path: 'service', message: 'Required' }],
+    });
   });
 });
 
 describe('formatEvents for the first event', () => {
   it('shows only the phase a deployment starts in', () => {
-    expect(formatEvents([event(1, { from: null, to: 'Requested', reason: 'release v2 requested' })])).toBe(
+    expect(
+      formatEvents([event(1, { from: null, to: 'Requested', reason: 'release v2 requested' })]),
+    ).toBe(
       '#1  09:55:01.250Z  deployment.phase_changed  → Requested  system:orchestrator  release v2 requested',
     );
   });

@@ -21,7 +21,10 @@ export function alignColumns(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   return alignColumns([header, ...rows]);
 }
 
@@ -39,7 +42,10 @@ export function formatWeights(weights: DeploymentView['weights']): string {
   return weights ? `blue ${weights.blue} / green ${weights.green}` : '-';
 }
 
-export function formatDeployments(items: readonly DeploymentView[], now: Date = new Date()): string {
+export function formatDeployments(
+  items: readonly DeploymentView[],
+  now: Date = new Date(),
+): string {
   if (items.length === 0) return 'no deployments yet';
   return formatTable(
     ['ID', 'SERVICE', 'VERSION', 'PHASE', 'WEIGHTS', 'AGE'],
@@ -131,10 +137,7 @@ export function formatError(error: unknown): string {
     const issues = error.issues.map((issue) => `  ${issuePath(issue.path)}: ${issue.message}`);
     return [`error: ${error.message}`, ...issues].join('\n');
   }
-  if (
-    error instanceof ConnectionError ||
-    error instanceof UsageError
-  ) {
+  if (error instanceof ConnectionError || error instanceof UsageError) {
     return `error: ${error.message}`;
   }
   return `error: ${error instanceof Error ? error.message : String(error)}`;

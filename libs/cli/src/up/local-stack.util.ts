@@ -60,9 +60,17 @@ async function servicePorts(options: LocalStackOptions): Promise<Record<ServiceN
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICE_NAMES) {
     if (name === 'orchestrator') {
-      ports[name] = await fixedPort(name, options.orchestratorPort ?? UP_DEFAULT_PORTS[name], '--orchestrator-port');
+      ports[name] = await fixedPort(
+        name,
+        options.orchestratorPort ?? UP_DEFAULT_PORTS[name],
+        '--orchestrator-port',
+      );
     } else if (name === 'gateway') {
-      ports[name] = await fixedPort(name, options.gatewayPort ?? UP_DEFAULT_PORTS[name], '--gateway-port');
+      ports[name] = await fixedPort(
+        name,
+        options.gatewayPort ?? UP_DEFAULT_PORTS[name],
+        '--gateway-port',
+      );
     } else {
       ports[name] = await preferredPort(UP_DEFAULT_PORTS[name]);
     }
@@ -114,15 +122,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ? await preferredPort(UP_DEFAULT_PORTS.redis)
         : await fixedPort('redis-server', options.redisPort, '--redis-port');
     const started = await Promise.allSettled([
-      startNatsServer({ port: natsPort, dir: join(dataDir, 'nats'), logFile: join(logDir, 'nats-server.log') }),
-      startRedisServer({ port: redisPort, dir: join(dataDir, 'redis'), logFile: join(logDir, 'redis-server.log') }),
+      startNatsServer({
+        port: natsPort,
+        dir: join(dataDir, 'nats'),
+        logFile: join(logDir, 'nats-server.log'),
+      }),
+      startRedisServer({
+        port: redisPort,
+        dir: join(dataDir, 'redis'),
+        logFile: join(logDir, 'redis-server.log'),
+      }),
     ]);
     for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);
     const [nats, redis] = started.map((result) => {
       if (result.status === 'rejected') throw result.reason;
       return result.value;
     }) as [ServerHandle, ServerHandle];
-    const infra: Infra = { nats, redis, dispose: () => Promise.all([nats.stop(), redis.stop()]).then(() => undefined) };
+    const infra: Infra = {
+      nats,
+      redis,
+      dispose: () => Promise.all([nats.stop(), redis.stop()]).then(() => undefined),
+    };
     stack = await startStack({
       infra,
       ports,

@@ -20,6 +20,7 @@ export async function preferredPort(preferred: number): Promise<number> {
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError(CLI_ERRORS.badPort(value));
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new InvalidArgumentError(CLI_ERRORS.badPort(value));
   return port;
 }

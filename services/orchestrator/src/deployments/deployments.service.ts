@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter, type Registry } from 'prom-client';
 import { ulid } from 'ulid';
 import { EventBus } from '@greenlight/bus';
 import {
@@ -11,6 +12,7 @@ import {
   type Deployment,
 } from '@greenlight/contracts';
 import { DeploymentRepository, type LockHolder } from '@greenlight/store';
+import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
 import {
   DEPLOYMENT_ERRORS,
   LIVE_PHASES,
@@ -39,17 +41,27 @@ export type RequestOutcome =
 @Injectable()
 export class DeploymentsService {
   private readonly log = new Logger(DeploymentsService.name);
+  private readonly requests: Counter<'outcome'>;
 
   constructor(
     private readonly repo: DeploymentRepository<Deployment>,
     private readonly outbox: OutboxPublisher,
     private readonly bus: EventBus,
-  ) {}
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.requests = new Counter({
+      name: 'greenlight_deploy_requests_total',
+      help: 'Deploy requests by outcome: accepted, duplicate (same idempotency key), invalid, conflict',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
 
   /** Validates, then creates: the REST path (NATS payloads are validated by the transport). */
   async request(input: unknown, origin: RequestOrigin): Promise<RequestOutcome> {
     const parsed = safeParse(DeployRequestSchema, input);
     if (!parsed.ok) {
+      this.requests.inc({ outcome: 'invalid' });
       await this.reject(origin, DEPLOYMENT_ERRORS.invalidRequest, parsed.issues, serviceOf(input));
       return { status: 'invalid', issues: parsed.issues };
     }
@@ -61,6 +73,15 @@ export class DeploymentsService {
    * then publishes them. Idempotent per origin key: a redelivered request finds its deployment.
    */
   async create(request: DeployRequest, origin: RequestOrigin): Promise<RequestOutcome> {
+    const id = ulid();
+    const outcome = await runWithLogContext({ deploymentId: id, service: request.service }, () =>
+      this.store(id, request, origin),
+    );
+    this.requests.inc({ outcome: outcome.status === 'accepted' && outcome.duplicate ? 'duplicate' : outcome.status });
+    return outcome;
+  }
+
+  private async store(id: string, request: DeployRequest, origin: RequestOrigin): Promise<RequestOutcome> {
     const blue = await this.liveRelease(request.service);
     const start = transition('Requested', 'start', {
       hasBlue: blue !== null,
@@ -71,7 +92,7 @@ export class DeploymentsService {
 
     const now = new Date().toISOString();
     const record: Deployment = {
-      id: ulid(),
+      id,
       service: request.service,
       request,
       phase: start.to,
@@ -145,12 +166,17 @@ export class DeploymentsService {
 
   /** Stored is what counts; if NATS is down now, the outbox sweeper publishes later. */
   private async publishOutbox(id: string): Promise<void> {
+    if (!this.bus.isConnected()) {
+      this.log.warn(`events of ${id} stored; NATS is unreachable, publishing when it is back`);
+      return;
+    }
     await this.outbox.flush(id).catch((error: unknown) =>
       this.log.warn(`events of ${id} stored, publishing later: ${(error as Error).message}`),
     );
   }
 
   private async reject(origin: RequestOrigin, reason: string, issues: Issue[], service: string | null) {
+    if (!this.bus.isConnected()) return; // the caller is told directly (REST); nothing to answer on NATS
     const id = ulid();
     await this.bus
       .publish(
