@@ -25,9 +25,10 @@ function boundaries({ tests }) {
     allow: [],
     depConstraints: [
       { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+      // Direct imports only: a lib's own tests may use the harness without its users inheriting it.
       {
         sourceTag: 'type:service',
-        notDependOnLibsWithTags: ['scope:cli', ...(testing.length ? [] : ['scope:testing'])],
+        onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', ...testing],
       },
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core', ...testing] },

@@ -17,6 +17,8 @@ function run(name, command, args, { buffered = false } = {}) {
     const started = Date.now();
     const child = spawn(command, args, {
       cwd: root,
+      // The Nx daemon may hold a stale project graph (tags); lint reads it fresh.
+      env: { ...process.env, NX_DAEMON: 'false' },
       stdio: buffered ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
     });
     let output = '';

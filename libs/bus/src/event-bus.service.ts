@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   AckPolicy,
   DeliverPolicy,
+  Events,
   JSONCodec,
   nanos,
   type JetStreamClient,
@@ -57,8 +58,8 @@ export class EventBus {
 
   private async trackConnection(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === 'disconnect') this.connected = false;
-      if (status.type === 'reconnect') this.connected = true;
+      if (status.type === Events.Disconnect) this.connected = false;
+      if (status.type === Events.Reconnect) this.connected = true;
     }
   }
 

@@ -1,6 +1,6 @@
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { freePort } from './ports.util';
 import { spawnManaged, waitForOutput, type ManagedProcess } from './process.util';
 
@@ -20,6 +20,20 @@ export interface ServerHandle {
   dispose(): Promise<void>;
 }
 
+/** Debian installs nats-server in /usr/sbin, which a non-root PATH often lacks. */
+export function findBinary(name: string): string {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin'];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return name; // spawn reports it missing, naming it
+}
+
 interface ServerSpec {
   name: string;
   command: string;
@@ -34,6 +48,8 @@ export interface StartServerOptions {
   dir?: string;
   /** Mirror the server's output into this file. */
   logFile?: string;
+  /** Own process group: a terminal's Ctrl-C reaches only the caller, which stops servers last. */
+  detached?: boolean;
 }
 
 async function startServer(spec: ServerSpec, options: StartServerOptions): Promise<ServerHandle> {
@@ -46,6 +62,7 @@ async function startServer(spec: ServerSpec, options: StartServerOptions): Promi
   const launch = async (): Promise<void> => {
     proc = spawnManaged(spec.name, spec.command, spec.args(port, dir), {
       ...(options.logFile ? { logFile: options.logFile } : {}),
+      detached: options.detached ?? false,
     });
     await waitForOutput(proc, spec.ready, 20_000);
   };
@@ -78,7 +95,7 @@ export function startNatsServer(options: StartServerOptions = {}): Promise<Serve
   return startServer(
     {
       name: 'nats-server',
-      command: process.env['NATS_SERVER_BIN'] ?? 'nats-server',
+      command: process.env['NATS_SERVER_BIN'] ?? findBinary('nats-server'),
       args: (port, dir) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
       ready: /Server is ready/,
       url: (port) => `nats://127.0.0.1:${port}`,
@@ -92,7 +109,7 @@ export function startRedisServer(options: StartServerOptions = {}): Promise<Serv
   return startServer(
     {
       name: 'redis-server',
-      command: process.env['REDIS_SERVER_BIN'] ?? 'redis-server',
+      command: process.env['REDIS_SERVER_BIN'] ?? findBinary('redis-server'),
       args: (port, dir) => [
         '--bind', '127.0.0.1',
         '--port', String(port),

@@ -126,11 +126,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: natsPort,
         dir: join(dataDir, 'nats'),
         logFile: join(logDir, 'nats-server.log'),
+        detached: true,
       }),
       startRedisServer({
         port: redisPort,
         dir: join(dataDir, 'redis'),
         logFile: join(logDir, 'redis-server.log'),
+        detached: true,
       }),
     ]);
     for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);

@@ -197,7 +197,7 @@ export class DeploymentsService {
 
 function serviceOf(input: unknown): string | null {
   if (input && typeof input === 'object' && 'service' in input) {
-    const service = (input as { service: unknown }).service;
+    const { service } = input;
     if (typeof service === 'string' && SUBJECT_TOKEN.test(service)) return service;
   }
   return null;
