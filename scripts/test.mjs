@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Everything CI checks, in one command: typecheck, lint, then one jest run over every project.
-// Counts each jest test case, the typecheck and the lint as one check each and ends with
+// Counts each jest test case, and the typecheck, lint and format checks as one each and ends with
 // `tests: N passed, N failed` as the very last line (CI reads it). `npm test` builds first (pretest).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -44,11 +44,12 @@ function report(check) {
 let passed = 0;
 let failed = 0;
 
-// typecheck and lint are single-threaded: run them side by side, print each when done.
-console.log('== typecheck + lint');
+// typecheck, lint and format are single-threaded: run them side by side, print each when done.
+console.log('== typecheck + lint + format');
 const checks = await Promise.all([
   run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], { buffered: true }),
   run('lint', bin('eslint'), ['.'], { buffered: true }),
+  run('format', bin('prettier'), ['--check', '--log-level', 'warn', '.'], { buffered: true }),
 ]);
 for (const check of checks) {
   report(check);

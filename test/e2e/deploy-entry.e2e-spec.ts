@@ -26,10 +26,15 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
   });
 
   const deploymentsOf = async (service: string) =>
-    (await api.get<{ items: { id: string; phase: string }[] }>(`/v1/deployments?service=${service}`)).body.items;
+    (
+      await api.get<{ items: { id: string; phase: string }[] }>(
+        `/v1/deployments?service=${service}`,
+      )
+    ).body.items;
 
   const phasesOf = async (id: string) => {
-    const events = (await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${id}/events`)).body.items;
+    const events = (await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${id}/events`)).body
+      .items;
     return events.map((e) => `${e.seq}:${e.data.from ?? '-'}→${e.data.to}`);
   };
 
@@ -44,14 +49,19 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
   }
 
   it('a request published on NATS by a plain client becomes a deployment whose audit log shows its phases in order', async () => {
-    await nc.jetstream().publish('greenlight.deploy.requested', codec.encode(deployRequest('chat-nats')), {
-      msgID: 'client-req-1',
-    });
+    await nc
+      .jetstream()
+      .publish('greenlight.deploy.requested', codec.encode(deployRequest('chat-nats')), {
+        msgID: 'client-req-1',
+      });
 
-    const [deployment] = await waitFor(async () => {
-      const items = await deploymentsOf('chat-nats');
-      return items.length > 0 ? items : undefined;
-    }, { what: 'the deployment created from NATS' });
+    const [deployment] = await waitFor(
+      async () => {
+        const items = await deploymentsOf('chat-nats');
+        return items.length > 0 ? items : undefined;
+      },
+      { what: 'the deployment created from NATS' },
+    );
     const phases = await waitFor(async () => {
       const p = await phasesOf(deployment!.id);
       return p.length >= 2 ? p : undefined;
@@ -62,15 +72,23 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
   });
 
   it('a request through REST is accepted with 202 and an id, and its audit log names the caller', async () => {
-    const created = await api.post<{ id: string; phase: string }>('/v1/deployments', deployRequest('chat-rest'));
+    const created = await api.post<{ id: string; phase: string }>(
+      '/v1/deployments',
+      deployRequest('chat-rest'),
+    );
 
     const events = await waitFor(async () => {
-      const e = (await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${created.body.id}/events`)).body.items;
+      const e = (
+        await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${created.body.id}/events`)
+      ).body.items;
       return e.length >= 2 ? e : undefined;
     });
     expect(created.status).toBe(202);
     expect(created.body.phase).toBe('Provisioning');
-    expect(events.map((e) => [e.seq, e.data.to])).toEqual([[1, 'Requested'], [2, 'Provisioning']]);
+    expect(events.map((e) => [e.seq, e.data.to])).toEqual([
+      [1, 'Requested'],
+      [2, 'Provisioning'],
+    ]);
     expect(events[0]!.actor).toMatch(/^user:/);
   });
 
@@ -79,13 +97,17 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
       strategy: { steps: [{ weight: 150 }], drain: { timeout: '-5s' } },
     });
     const [rejection] = await rejectionsDuring(async () => {
-      await nc.jetstream().publish('greenlight.deploy.requested', codec.encode(bad), { msgID: 'bad-req-1' });
+      await nc
+        .jetstream()
+        .publish('greenlight.deploy.requested', codec.encode(bad), { msgID: 'bad-req-1' });
     }, 1);
 
     expect(rejection!.type).toBe('deploy.rejected');
     expect(rejection!.data.requestId).toBe('bad-req-1');
     const paths = rejection!.data.issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['strategy.steps[0].weight', 'strategy.drain.timeout']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['strategy.steps[0].weight', 'strategy.drain.timeout']),
+    );
     expect(await deploymentsOf('chat-bad-nats')).toEqual([]);
   });
 
@@ -105,9 +127,14 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
 
   it('a second active deployment of one service is refused on both paths, naming the active one', async () => {
     const first = await api.post<{ id: string }>('/v1/deployments', deployRequest('chat-lock'));
-    const second = await api.post<{ holder: string }>('/v1/deployments', deployRequest('chat-lock', 'v3'));
+    const second = await api.post<{ holder: string }>(
+      '/v1/deployments',
+      deployRequest('chat-lock', 'v3'),
+    );
     const [rejection] = await rejectionsDuring(async () => {
-      await nc.jetstream().publish('greenlight.deploy.requested', codec.encode(deployRequest('chat-lock', 'v4')));
+      await nc
+        .jetstream()
+        .publish('greenlight.deploy.requested', codec.encode(deployRequest('chat-lock', 'v4')));
     }, 1);
 
     expect(first.status).toBe(202);
@@ -119,8 +146,16 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
 
   it('a retried REST request with the same Idempotency-Key returns the same deployment', async () => {
     const headers = { 'idempotency-key': 'ci-run-4711' };
-    const a = await api.post<{ id: string; duplicate: boolean }>('/v1/deployments', deployRequest('chat-idem'), headers);
-    const b = await api.post<{ id: string; duplicate: boolean }>('/v1/deployments', deployRequest('chat-idem'), headers);
+    const a = await api.post<{ id: string; duplicate: boolean }>(
+      '/v1/deployments',
+      deployRequest('chat-idem'),
+      headers,
+    );
+    const b = await api.post<{ id: string; duplicate: boolean }>(
+      '/v1/deployments',
+      deployRequest('chat-idem'),
+      headers,
+    );
 
     expect([a.status, b.status]).toEqual([202, 202]);
     expect(b.body).toMatchObject({ id: a.body.id, duplicate: true });
@@ -128,12 +163,16 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
 
   it('requests without a token, with an unknown token or with a viewer token for a change are refused', async () => {
     const anonymous = await fetch(`${stack.urls.orchestrator}/v1/deployments`);
-    const unknown = await apiClient(stack.urls.orchestrator, 'not-a-real-token-at-all').get('/v1/deployments');
+    const unknown = await apiClient(stack.urls.orchestrator, 'not-a-real-token-at-all').get(
+      '/v1/deployments',
+    );
     const viewer = apiClient(stack.urls.orchestrator, stack.viewerToken);
     const viewerRead = await viewer.get('/v1/deployments');
     const viewerWrite = await viewer.post('/v1/deployments', deployRequest('chat-viewer'));
 
-    expect([anonymous.status, unknown.status, viewerRead.status, viewerWrite.status]).toEqual([401, 401, 200, 403]);
+    expect([anonymous.status, unknown.status, viewerRead.status, viewerWrite.status]).toEqual([
+      401, 401, 200, 403,
+    ]);
     expect(await deploymentsOf('chat-viewer')).toEqual([]);
   });
 });

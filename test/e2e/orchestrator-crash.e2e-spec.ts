@@ -11,7 +11,10 @@ describe('orchestrator killed (SIGKILL) around an acknowledged request', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startStack({ services: ['orchestrator'], logDir: 'tmp/e2e-logs/orchestrator-crash' });
+    stack = await startStack({
+      services: ['orchestrator'],
+      logDir: 'tmp/e2e-logs/orchestrator-crash',
+    });
     nc = await connect({ servers: stack.nats });
     api = apiClient(stack.urls.orchestrator, stack.operatorToken);
   });
@@ -28,7 +31,9 @@ describe('orchestrator killed (SIGKILL) around an acknowledged request', () => {
     await stack.kill('orchestrator');
     await stack.start('orchestrator');
 
-    const deployment = await api.get<{ id: string; phase: string }>(`/v1/deployments/${accepted.body.id}`);
+    const deployment = await api.get<{ id: string; phase: string }>(
+      `/v1/deployments/${accepted.body.id}`,
+    );
     const events = await waitFor(async () => {
       const e = await eventsOf(accepted.body.id);
       return e.length >= 2 ? e : undefined;
@@ -52,30 +57,42 @@ describe('orchestrator killed (SIGKILL) around an acknowledged request', () => {
     }
     // Kill while the burst is being handled: some requests acked, some in flight, some not yet taken.
     // Those the dead process held are redelivered once their ack deadline (10 s) passes.
-    await waitFor(async () => {
-      const items = (await api.get<{ items: unknown[] }>('/v1/deployments?limit=200')).body.items;
-      return items.length >= 2 ? true : undefined;
-    }, { intervalMs: 5 });
+    await waitFor(
+      async () => {
+        const items = (await api.get<{ items: unknown[] }>('/v1/deployments?limit=200')).body.items;
+        return items.length >= 2 ? true : undefined;
+      },
+      { intervalMs: 5 },
+    );
     await stack.kill('orchestrator');
     await stack.start('orchestrator');
 
-    const ids = await waitFor(async () => {
-      const found: string[] = [];
-      for (const service of services) {
-        const items = (await api.get<{ items: { id: string }[] }>(`/v1/deployments?service=${service}`)).body.items;
-        if (items.length !== 1) return undefined;
-        found.push(items[0]!.id);
-      }
-      return found;
-    }, { timeoutMs: 40_000, what: 'one deployment per request' });
-    const logs = await waitFor(async () => {
-      const all = await Promise.all(ids.map(eventsOf));
-      return all.every((e) => e.length >= 2) ? all : undefined;
-    }, { timeoutMs: 20_000, what: 'both events of every deployment' });
+    const ids = await waitFor(
+      async () => {
+        const found: string[] = [];
+        for (const service of services) {
+          const items = (
+            await api.get<{ items: { id: string }[] }>(`/v1/deployments?service=${service}`)
+          ).body.items;
+          if (items.length !== 1) return undefined;
+          found.push(items[0]!.id);
+        }
+        return found;
+      },
+      { timeoutMs: 40_000, what: 'one deployment per request' },
+    );
+    const logs = await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map(eventsOf));
+        return all.every((e) => e.length >= 2) ? all : undefined;
+      },
+      { timeoutMs: 20_000, what: 'both events of every deployment' },
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const settled = await Promise.all(ids.map(eventsOf));
 
-    for (const log of settled) expect(log.map((e) => `${e.seq}:${e.data.to}`)).toEqual(['1:Requested', '2:Provisioning']);
+    for (const log of settled)
+      expect(log.map((e) => `${e.seq}:${e.data.to}`)).toEqual(['1:Requested', '2:Provisioning']);
     expect(settled.map((l) => l.length)).toEqual(logs.map((l) => l.length));
   });
 });

@@ -12,7 +12,10 @@ describe('the seven services (separate processes, real nats-server and redis-ser
 
   const health = async (url: string) => {
     const response = await fetch(`${url}/healthz`);
-    return { status: response.status, body: (await response.json()) as { info?: object; error?: object } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { info?: object; error?: object },
+    };
   };
 
   it('every service reports NATS and Redis up on /healthz and serves Prometheus metrics', async () => {
@@ -35,7 +38,12 @@ describe('the seven services (separate processes, real nats-server and redis-ser
     };
 
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/deployments', '/v1/deployments/{id}', '/v1/deployments/{id}/events', '/v1/events']),
+      expect.arrayContaining([
+        '/v1/deployments',
+        '/v1/deployments/{id}',
+        '/v1/deployments/{id}/events',
+        '/v1/events',
+      ]),
     );
   });
 
@@ -46,10 +54,13 @@ describe('the seven services (separate processes, real nats-server and redis-ser
       return h.status === 503 ? h : undefined;
     });
     await stack.infra.redis.restart();
-    const up = await waitFor(async () => {
-      const h = await health(stack.urls.orchestrator);
-      return h.status === 200 ? h : undefined;
-    }, { timeoutMs: 15_000 });
+    const up = await waitFor(
+      async () => {
+        const h = await health(stack.urls.orchestrator);
+        return h.status === 200 ? h : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
 
     expect(down.body.error).toEqual({ redis: expect.objectContaining({ status: 'down' }) });
     expect(up.body.info).toEqual(expect.objectContaining({ redis: { status: 'up' } }));
@@ -59,14 +70,22 @@ describe('the seven services (separate processes, real nats-server and redis-ser
     const api = apiClient(stack.urls.orchestrator, stack.operatorToken);
     await stack.infra.nats.stop();
     await waitFor(async () => (await health(stack.urls.orchestrator)).status === 503);
-    const accepted = await api.post<{ id: string }>('/v1/deployments', deployRequest('chat-nats-outage'));
+    const accepted = await api.post<{ id: string }>(
+      '/v1/deployments',
+      deployRequest('chat-nats-outage'),
+    );
     const auditDuringOutage = await api.get(`/v1/deployments/${accepted.body.id}/events`);
     await stack.infra.nats.restart();
 
-    const events = await waitFor(async () => {
-      const r = await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${accepted.body.id}/events`);
-      return r.status === 200 && r.body.items.length >= 2 ? r.body.items : undefined;
-    }, { timeoutMs: 30_000, what: 'the audit events after NATS came back' });
+    const events = await waitFor(
+      async () => {
+        const r = await api.get<{ items: PhaseEvent[] }>(
+          `/v1/deployments/${accepted.body.id}/events`,
+        );
+        return r.status === 200 && r.body.items.length >= 2 ? r.body.items : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the audit events after NATS came back' },
+    );
 
     expect(accepted.status).toBe(202);
     expect(auditDuringOutage.status).toBe(503);
@@ -74,9 +93,18 @@ describe('the seven services (separate processes, real nats-server and redis-ser
   });
 
   it('refuses to start with a bad setting, naming the variable', async () => {
-    const proc = spawnManaged('orchestrator', process.execPath, ['dist/services/orchestrator/src/main.js'], {
-      env: { ...process.env, PORT: 'eighty', GREENLIGHT_OPERATOR_TOKENS: 'ops:0123456789abcdef0123' },
-    });
+    const proc = spawnManaged(
+      'orchestrator',
+      process.execPath,
+      ['dist/services/orchestrator/src/main.js'],
+      {
+        env: {
+          ...process.env,
+          PORT: 'eighty',
+          GREENLIGHT_OPERATOR_TOKENS: 'ops:0123456789abcdef0123',
+        },
+      },
+    );
     const code = await proc.exited;
 
     expect(code).toBe(78);

@@ -1,6 +1,11 @@
 /** A thin REST client for tests: status + parsed JSON body. */
 export function apiClient(baseUrl: string, token: string) {
-  async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -8,15 +13,20 @@ export function apiClient(baseUrl: string, token: string) {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   }
   return {
     get: <T = Record<string, unknown>>(path: string) => call<T>('GET', path),
-    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) =>
-      call<T>('POST', path, body, headers),
+    post: <T = Record<string, unknown>>(
+      path: string,
+      body?: unknown,
+      headers?: Record<string, string>,
+    ) => call<T>('POST', path, body, headers),
   };
 }
 

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 
 export const LLAMA3_TEMPLATE =
-  "{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n{{ m.content }}<|eot_id|>{% endfor %}";
+  '{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n{{ m.content }}<|eot_id|>{% endfor %}';
 
 /** A valid deploy request as REST and NATS clients send it (template content inline). */
-export function deployRequest(service: string, version = 'v2', overrides: Record<string, unknown> = {}) {
+export function deployRequest(
+  service: string,
+  version = 'v2',
+  overrides: Record<string, unknown> = {},
+) {
   return {
     service,
     release: {
@@ -20,7 +24,8 @@ export function deployRequest(service: string, version = 'v2', overrides: Record
     pool: {
       driver: 'process',
       replicas: 2,
-      command: 'greenlight-sim --port {port} --model {model} --version {version} --chat-template {template}',
+      command:
+        'greenlight-sim --port {port} --model {model} --version {version} --chat-template {template}',
     },
     strategy: { steps: [{ weight: 1, bake: '10s' }, { weight: 25, bake: '10s' }, { weight: 100 }] },
     ...overrides,

@@ -10,7 +10,12 @@ import {
   type NatsConnection,
   type PubAck,
 } from 'nats';
-import { commandSubject, eventSubject, type Envelope, type EventTypeName } from '@greenlight/contracts';
+import {
+  commandSubject,
+  eventSubject,
+  type Envelope,
+  type EventTypeName,
+} from '@greenlight/contracts';
 import { NATS_CONNECTION } from './bus.constants';
 import { isNotFound, streamFor } from './streams.util';
 
@@ -69,7 +74,10 @@ export class EventBus {
       envelope.service,
       envelope.deploymentId,
     );
-    return this.publish(subject, envelope, { msgID: envelope.id, ...(timeoutMs ? { timeoutMs } : {}) });
+    return this.publish(subject, envelope, {
+      msgID: envelope.id,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   sendCommand<T>(type: EventTypeName, service: string, payload: T, options: PublishOptions = {}) {
@@ -97,7 +105,10 @@ export class EventBus {
       options.afterSeq !== undefined
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 }
         : options.sinceTime
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.sinceTime.toISOString() }
+          ? {
+              deliver_policy: DeliverPolicy.StartTime,
+              opt_start_time: options.sinceTime.toISOString(),
+            }
           : { deliver_policy: DeliverPolicy.All };
     const info = await jsm.consumers.add(stream, {
       ...start,
@@ -133,7 +144,12 @@ export class EventBus {
     const jsm = await this.jsm();
     try {
       const m = await jsm.streams.getMessage(streamFor(subject), { last_by_subj: subject });
-      return { streamSeq: m.seq, subject: m.subject, time: m.time.toISOString(), data: m.json<T>() };
+      return {
+        streamSeq: m.seq,
+        subject: m.subject,
+        time: m.time.toISOString(),
+        data: m.json<T>(),
+      };
     } catch (error) {
       if (isNotFound(error) || /no message found/i.test(String(error))) return null;
       throw error;

@@ -21,6 +21,9 @@ export const JETSTREAM_EXTRAS = 'greenlightJetStream';
  * Handles messages on a JetStream subject through a durable pull consumer: acked after the
  * handler resolves, nak'd with backoff when it throws, terminated when the payload is invalid.
  */
-export function OnJetStream(subject: string, options: JetStreamHandlerOptions = {}): MethodDecorator {
+export function OnJetStream(
+  subject: string,
+  options: JetStreamHandlerOptions = {},
+): MethodDecorator {
   return EventPattern(subject, { [JETSTREAM_EXTRAS]: options });
 }

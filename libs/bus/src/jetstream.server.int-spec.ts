@@ -81,7 +81,12 @@ describe('JetStream transport (real nats-server)', () => {
     expect(handled).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(new Set(seen.map((s) => s.instance))).toEqual(new Set(['a', 'b']));
     // The two that failed once were redelivered and succeeded on their second delivery.
-    expect(seen.filter((s) => s.delivery > 1).map((s) => s.n).sort()).toEqual([3, 7]);
+    expect(
+      seen
+        .filter((s) => s.delivery > 1)
+        .map((s) => s.n)
+        .sort(),
+    ).toEqual([3, 7]);
   });
 
   it('terminates an invalid payload and answers with a rejection naming the field', async () => {
@@ -102,7 +107,10 @@ describe('JetStream transport (real nats-server)', () => {
     const reasons = answers.map((a) => (a['data'] as { reason: string }).reason);
     expect(reasons[0]).toMatch(/^n: .*number/i);
     expect(reasons[1]).toBe('(root): payload is not valid JSON');
-    expect(answers.map((a) => (a['data'] as { requestId: string }).requestId)).toEqual(['bad-1', 'bad-2']);
+    expect(answers.map((a) => (a['data'] as { requestId: string }).requestId)).toEqual([
+      'bad-1',
+      'bad-2',
+    ]);
     expect(seen.map((s) => s.n)).toEqual([1]);
     // Terminated, not redelivered: the stream (work queue) no longer holds them.
     const jsm = await client.jetstreamManager();

@@ -105,7 +105,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           if (this.closing) break;
           await this.handle(m, stream, durable, subject, handler, options);
         }
-      })().catch((error: unknown) => this.log.error(`consumer ${durable} stopped: ${String(error)}`)),
+      })().catch((error: unknown) =>
+        this.log.error(`consumer ${durable} stopped: ${String(error)}`),
+      ),
     );
     this.log.log(`consuming ${subject} as ${stream}/${durable}`);
   }

@@ -12,14 +12,19 @@ export class NatsHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
-  async isHealthy<const Key extends string = 'nats'>(key: Key = 'nats' as Key): Promise<HealthIndicatorResult<Key>> {
+  async isHealthy<const Key extends string = 'nats'>(
+    key: Key = 'nats' as Key,
+  ): Promise<HealthIndicatorResult<Key>> {
     const session = this.health.check(key);
     if (this.nc.isClosed()) return session.down({ message: 'connection closed' });
     try {
       const rtt = await Promise.race([
         this.nc.rtt(),
         new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`no answer within ${FLUSH_TIMEOUT_MS} ms`)), FLUSH_TIMEOUT_MS),
+          setTimeout(
+            () => reject(new Error(`no answer within ${FLUSH_TIMEOUT_MS} ms`)),
+            FLUSH_TIMEOUT_MS,
+          ),
         ),
       ]);
       return session.up({ server: this.nc.getServer(), rttMs: Math.round(rtt * 100) / 100 });

@@ -62,7 +62,8 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
 
 /** Which stream captures a subject (for consumers bound to a filter). */
 export function streamFor(subject: string): string {
-  if (subject.startsWith('greenlight.evt.') || subject === SUBJECTS.deployRejected) return STREAMS.events;
+  if (subject.startsWith('greenlight.evt.') || subject === SUBJECTS.deployRejected)
+    return STREAMS.events;
   if (subject.startsWith('greenlight.cmd.') || subject === SUBJECTS.deployRequested) {
     return STREAMS.commands;
   }

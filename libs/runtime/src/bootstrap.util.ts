@@ -51,9 +51,15 @@ export async function bootstrapService(
 }
 
 /** Entry point of a service process: boots it, or exits non-zero saying why. */
-export function runService(module: unknown, config: BaseServiceConfig, options: BootstrapOptions): void {
+export function runService(
+  module: unknown,
+  config: BaseServiceConfig,
+  options: BootstrapOptions,
+): void {
   bootstrapService(module, config, options).catch((error: unknown) => {
-    process.stderr.write(`${options.component} failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(
+      `${options.component} failed to start: ${(error as Error).stack ?? String(error)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -19,6 +19,9 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'NATS and Redis reachability (503 when either is down)' })
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.nats.isHealthy('nats'), () => this.redis.isHealthy('redis')]);
+    return this.health.check([
+      () => this.nats.isHealthy('nats'),
+      () => this.redis.isHealthy('redis'),
+    ]);
   }
 }

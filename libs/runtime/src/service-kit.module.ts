@@ -16,7 +16,10 @@ export interface ServiceKitOptions<C extends BaseServiceConfig = BaseServiceConf
 @Global()
 @Module({})
 export class ServiceKitModule {
-  static forRoot<C extends BaseServiceConfig>({ component, config }: ServiceKitOptions<C>): DynamicModule {
+  static forRoot<C extends BaseServiceConfig>({
+    component,
+    config,
+  }: ServiceKitOptions<C>): DynamicModule {
     return {
       module: ServiceKitModule,
       imports: [

@@ -5,4 +5,7 @@ import { OrchestratorConfigSchema } from './config/orchestrator.config';
 import { setUpOpenApi } from './openapi';
 
 const config = readConfig(OrchestratorConfigSchema);
-runService(AppModule.register(config), config, { component: 'orchestrator', configure: setUpOpenApi });
+runService(AppModule.register(config), config, {
+  component: 'orchestrator',
+  configure: setUpOpenApi,
+});

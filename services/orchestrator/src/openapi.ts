@@ -7,7 +7,9 @@ export function setUpOpenApi(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('greenlight orchestrator')
-      .setDescription('Blue-green deployments of LLM model-serving pools: deployments, audit log, control.')
+      .setDescription(
+        'Blue-green deployments of LLM model-serving pools: deployments, audit log, control.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

@@ -38,8 +38,8 @@ export function describeStack(stack: LocalStack): string {
     formatTable(
       ['WHAT', 'WHERE'],
       [
-        ['orchestrator', `${description.orchestrator}  (REST /v1, dashboard /, docs /docs)`],
-        ['gateway', `${description.gateway}  (OpenAI-compatible /v1)`],
+        ['orchestrator', `${description.orchestrator}  (REST /v1, docs /docs)`],
+        ['gateway', `${description.gateway}  (data plane: later issue)`],
         ...services.map(([name, url]) => [name, url]),
         ['nats', description.nats],
         ['redis', description.redis],

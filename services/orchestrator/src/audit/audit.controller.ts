@@ -1,4 +1,11 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SUBJECT_TOKEN, type Envelope } from '@greenlight/contracts';
 import { RequireRole } from '../auth/roles.decorator';
@@ -20,17 +27,24 @@ export class AuditController {
   ) {}
 
   @Get('deployments/:id/events')
-  @ApiOperation({ summary: "A deployment's audit log: every event in order of its sequence number" })
+  @ApiOperation({
+    summary: "A deployment's audit log: every event in order of its sequence number",
+  })
   async deploymentEvents(@Param('id') id: string): Promise<{ items: Envelope[] }> {
     assertDeploymentId(id);
-    if (!(await this.deployments.get(id))) throw new NotFoundException(DEPLOYMENT_ERRORS.notFound(id));
+    if (!(await this.deployments.get(id)))
+      throw new NotFoundException(DEPLOYMENT_ERRORS.notFound(id));
     return { items: await this.audit.deploymentEvents(id) };
   }
 
   @Get('events')
   @ApiOperation({ summary: 'The audit log across deployments' })
   @ApiQuery({ name: 'service', required: false })
-  @ApiQuery({ name: 'since', required: false, description: 'an ISO time, or the cursor of the previous page' })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'an ISO time, or the cursor of the previous page',
+  })
   @ApiQuery({ name: 'limit', required: false })
   events(
     @Query('service') service?: string,
@@ -56,7 +70,9 @@ function parseSince(since: string): number | Date {
   if (/^\d+$/.test(since)) return Number(since);
   const time = new Date(since);
   if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(since)) {
-    throw new BadRequestException('since must be an ISO-8601 time (2026-11-26T10:00:00Z) or a cursor number');
+    throw new BadRequestException(
+      'since must be an ISO-8601 time (2026-11-26T10:00:00Z) or a cursor number',
+    );
   }
   return time;
 }

@@ -27,7 +27,11 @@ export class AuditService {
   }
 
   /** Events of one service (or all), after a stream cursor or since a time. */
-  async events(query: { service?: string; since?: number | Date; limit: number }): Promise<AuditPage> {
+  async events(query: {
+    service?: string;
+    since?: number | Date;
+    limit: number;
+  }): Promise<AuditPage> {
     const filter = query.service ? serviceEventsFilter(query.service) : SUBJECTS.eventsAll;
     const stored = await this.read(filter, {
       limit: query.limit,

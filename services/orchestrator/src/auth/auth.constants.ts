@@ -6,5 +6,6 @@ export type Role = keyof typeof ROLE_RANK;
 export const AUTH_ERRORS = {
   missing: 'missing bearer token: send Authorization: Bearer <token>',
   unknown: 'unknown or revoked token',
-  forbidden: (needed: Role, had: Role) => `this action needs the ${needed} role; the token has ${had}`,
+  forbidden: (needed: Role, had: Role) =>
+    `this action needs the ${needed} role; the token has ${had}`,
 } as const;

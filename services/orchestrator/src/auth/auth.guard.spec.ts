@@ -101,7 +101,9 @@ describe('AuthGuard', () => {
     const missing = await call('GET', '/things');
 
     expect(ok.body).toEqual({ name: 'alice', role: 'operator', actor: 'user:alice' });
-    expect(refused.body['message']).toBe('this action needs the operator role; the token has viewer');
+    expect(refused.body['message']).toBe(
+      'this action needs the operator role; the token has viewer',
+    );
     expect(missing.body['message']).toMatch(/missing bearer token/);
   });
 

@@ -15,14 +15,25 @@ describe('orchestrator config', () => {
       { name: 'alice', secret: 'aaaaaaaaaaaaaaaa1' },
       { name: 'ci', secret: 'bbbbbbbbbbbbbbbb2' },
     ]);
-    expect(config.GREENLIGHT_VIEWER_TOKENS).toEqual([{ name: 'dash', secret: 'cccccccccccccccc3' }]);
+    expect(config.GREENLIGHT_VIEWER_TOKENS).toEqual([
+      { name: 'dash', secret: 'cccccccccccccccc3' },
+    ]);
   });
 
   it.each([
     [{}, /GREENLIGHT_OPERATOR_TOKENS: at least one operator token/],
-    [{ GREENLIGHT_OPERATOR_TOKENS: 'alice:short' }, /GREENLIGHT_OPERATOR_TOKENS: token of "alice" is shorter than 16/],
-    [{ GREENLIGHT_OPERATOR_TOKENS: 'no-colon-here-at-all' }, /GREENLIGHT_OPERATOR_TOKENS: each entry must be name:token/],
-    [{ GREENLIGHT_OPERATOR_TOKENS: 'alice:aaaaaaaaaaaaaaaa1', PORT: 'http' }, /PORT: must be a port number/],
+    [
+      { GREENLIGHT_OPERATOR_TOKENS: 'alice:short' },
+      /GREENLIGHT_OPERATOR_TOKENS: token of "alice" is shorter than 16/,
+    ],
+    [
+      { GREENLIGHT_OPERATOR_TOKENS: 'no-colon-here-at-all' },
+      /GREENLIGHT_OPERATOR_TOKENS: each entry must be name:token/,
+    ],
+    [
+      { GREENLIGHT_OPERATOR_TOKENS: 'alice:aaaaaaaaaaaaaaaa1', PORT: 'http' },
+      /PORT: must be a port number/,
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => load(env as Record<string, string>)).toThrow(ConfigError);
     expect(() => load(env as Record<string, string>)).toThrow(message);

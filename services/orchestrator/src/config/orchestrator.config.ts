@@ -18,11 +18,17 @@ const TokenListSchema = z
       });
     for (const e of entries) {
       if (!e.ok || !/^[A-Za-z0-9._-]{1,64}$/.test(e.name)) {
-        ctx.addIssue({ code: 'custom', message: 'each entry must be name:token (name of letters, digits, . _ -)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'each entry must be name:token (name of letters, digits, . _ -)',
+        });
         return z.NEVER;
       }
       if (e.secret.length < MIN_TOKEN_LENGTH) {
-        ctx.addIssue({ code: 'custom', message: `token of "${e.name}" is shorter than ${MIN_TOKEN_LENGTH} characters` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `token of "${e.name}" is shorter than ${MIN_TOKEN_LENGTH} characters`,
+        });
         return z.NEVER;
       }
     }

@@ -23,7 +23,10 @@ export class DeployRequestedHandler {
     rejectType: 'deploy.rejected',
     durable: 'orchestrator--deploy-requested',
   })
-  async onDeployRequested(@Payload() request: DeployRequest, @Ctx() ctx: JetStreamContext): Promise<void> {
+  async onDeployRequested(
+    @Payload() request: DeployRequest,
+    @Ctx() ctx: JetStreamContext,
+  ): Promise<void> {
     const sender = ctx.message.headers?.get(ACTOR_HEADER);
     await this.deployments.create(request, {
       actor: sender && /^[\w.:@-]{1,100}$/.test(sender) ? `nats:${sender}` : 'nats:anonymous',

@@ -11,7 +11,14 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { DEPLOYMENT_ID, SUBJECT_TOKEN, type Deployment } from '@greenlight/contracts';
 import { RequireRole } from '../auth/roles.decorator';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
@@ -35,9 +42,15 @@ export class DeploymentsController {
   @Post()
   @HttpCode(202)
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Request a deployment of a release (the manifest, template content inline)' })
+  @ApiOperation({
+    summary: 'Request a deployment of a release (the manifest, template content inline)',
+  })
   @ApiBody({ schema: deployRequestJsonSchema() })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a retry with the same key returns the same deployment' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a retry with the same key returns the same deployment',
+  })
   @ApiResponse({ status: 202, description: 'accepted: { id, service, phase }' })
   @ApiResponse({ status: 400, description: 'invalid: { message, issues: [{ path, message }] }' })
   @ApiResponse({ status: 409, description: 'a deployment of that service is active' })

@@ -13,11 +13,7 @@ import {
 } from '@greenlight/contracts';
 import { DeploymentRepository, type LockHolder } from '@greenlight/store';
 import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
-import {
-  DEPLOYMENT_ERRORS,
-  LIVE_PHASES,
-  ORCHESTRATOR_ACTOR,
-} from './deployments.constants';
+import { DEPLOYMENT_ERRORS, LIVE_PHASES, ORCHESTRATOR_ACTOR } from './deployments.constants';
 import { OutboxPublisher } from './outbox.publisher';
 import { phaseChangedEvent } from './phase-event.util';
 
@@ -77,11 +73,17 @@ export class DeploymentsService {
     const outcome = await runWithLogContext({ deploymentId: id, service: request.service }, () =>
       this.store(id, request, origin),
     );
-    this.requests.inc({ outcome: outcome.status === 'accepted' && outcome.duplicate ? 'duplicate' : outcome.status });
+    this.requests.inc({
+      outcome: outcome.status === 'accepted' && outcome.duplicate ? 'duplicate' : outcome.status,
+    });
     return outcome;
   }
 
-  private async store(id: string, request: DeployRequest, origin: RequestOrigin): Promise<RequestOutcome> {
+  private async store(
+    id: string,
+    request: DeployRequest,
+    origin: RequestOrigin,
+  ): Promise<RequestOutcome> {
     const blue = await this.liveRelease(request.service);
     const start = transition('Requested', 'start', {
       hasBlue: blue !== null,
@@ -114,13 +116,23 @@ export class DeploymentsService {
       phaseChangedEvent(
         record,
         1,
-        { from: null, to: 'Requested', reason: `release ${request.release.version} requested`, actor: origin.actor },
+        {
+          from: null,
+          to: 'Requested',
+          reason: `release ${request.release.version} requested`,
+          actor: origin.actor,
+        },
         origin.causationId,
       ),
       phaseChangedEvent(
         record,
         2,
-        { from: 'Requested', to: start.to, reason: 'starting the green pool', actor: ORCHESTRATOR_ACTOR },
+        {
+          from: 'Requested',
+          to: start.to,
+          reason: 'starting the green pool',
+          actor: ORCHESTRATOR_ACTOR,
+        },
         `${record.id}-1`,
       ),
     ];
@@ -134,7 +146,9 @@ export class DeploymentsService {
     switch (result.status) {
       case 'created':
         await this.publishOutbox(result.record.id);
-        this.log.log(`deployment ${result.record.id} of ${request.service} ${request.release.version} accepted`);
+        this.log.log(
+          `deployment ${result.record.id} of ${request.service} ${request.release.version} accepted`,
+        );
         return { status: 'accepted', deployment: result.record, duplicate: false };
       case 'duplicate': {
         await this.publishOutbox(result.id);
@@ -170,12 +184,19 @@ export class DeploymentsService {
       this.log.warn(`events of ${id} stored; NATS is unreachable, publishing when it is back`);
       return;
     }
-    await this.outbox.flush(id).catch((error: unknown) =>
-      this.log.warn(`events of ${id} stored, publishing later: ${(error as Error).message}`),
-    );
+    await this.outbox
+      .flush(id)
+      .catch((error: unknown) =>
+        this.log.warn(`events of ${id} stored, publishing later: ${(error as Error).message}`),
+      );
   }
 
-  private async reject(origin: RequestOrigin, reason: string, issues: Issue[], service: string | null) {
+  private async reject(
+    origin: RequestOrigin,
+    reason: string,
+    issues: Issue[],
+    service: string | null,
+  ) {
     if (!this.bus.isConnected()) return; // the caller is told directly (REST); nothing to answer on NATS
     const id = ulid();
     await this.bus
@@ -191,7 +212,9 @@ export class DeploymentsService {
         },
         { msgID: `rejected:${origin.idempotencyKey ?? id}` },
       )
-      .catch((error: unknown) => this.log.warn(`could not publish rejection: ${(error as Error).message}`));
+      .catch((error: unknown) =>
+        this.log.warn(`could not publish rejection: ${(error as Error).message}`),
+      );
   }
 }
 

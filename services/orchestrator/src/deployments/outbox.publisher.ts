@@ -83,7 +83,9 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async publishedIds(deploymentId: string): Promise<Set<string>> {
-    const stored = await this.bus.read<Envelope>(deploymentEventsFilter(deploymentId), { limit: 10_000 });
+    const stored = await this.bus.read<Envelope>(deploymentEventsFilter(deploymentId), {
+      limit: 10_000,
+    });
     return new Set(stored.map((m) => m.data.id));
   }
 }
