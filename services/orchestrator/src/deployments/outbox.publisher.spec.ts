@@ -1,0 +1,90 @@
+import type { EventBus, StoredMessage } from '@greenlight/bus';
+import type { Deployment, Envelope } from '@greenlight/contracts';
+import type { DeploymentRepository } from '@greenlight/store';
+import type { OrchestratorConfig } from '../config/orchestrator.config';
+import { OutboxPublisher } from './outbox.publisher';
+
+const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+
+function event(seq: number, ageMs = 0): Envelope {
+  return {
+    id: `${ID}-${seq}`,
+    type: 'deployment.phase_changed',
+    deploymentId: ID,
+    service: 'chat',
+    seq,
+    at: new Date(Date.now() - ageMs).toISOString(),
+    actor: 'system:orchestrator',
+    causationId: null,
+    data: {},
+  };
+}
+
+/** An in-memory outbox and stream: the two ports the publisher talks to. */
+function setUp(outbox: Envelope[], alreadyInStream: Envelope[] = []) {
+  const stream = [...alreadyInStream];
+  const repo = {
+    pendingOutbox: jest.fn(async () => [...outbox]),
+    ackOutbox: jest.fn(async (_id: string, eventId: string) => {
+      if (outbox[0]?.id !== eventId) return false;
+      outbox.shift();
+      return true;
+    }),
+    deploymentsWithPendingOutbox: jest.fn(async () => (outbox.length ? [ID] : [])),
+  } satisfies Partial<DeploymentRepository<Deployment>>;
+  const bus = {
+    publishEvent: jest.fn(async (e: Envelope) => {
+      stream.push(e);
+      return { stream: 'GL_EVENTS', seq: stream.length, duplicate: false, domain: '' };
+    }),
+    read: jest.fn(async () =>
+      stream.map((data, i) => ({ data, streamSeq: i + 1 }) as StoredMessage<Envelope>),
+    ),
+  };
+  const publisher = new OutboxPublisher(
+    repo as unknown as DeploymentRepository<Deployment>,
+    bus as unknown as EventBus,
+    { OUTBOX_SWEEP_MS: 1_000 } as OrchestratorConfig,
+  );
+  return { publisher, stream, bus, outbox };
+}
+
+describe('OutboxPublisher', () => {
+  it('publishes pending events in order and empties the outbox', async () => {
+    const { publisher, stream, outbox } = setUp([event(1), event(2), event(3)]);
+
+    await publisher.flush(ID);
+
+    expect(stream.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(outbox).toEqual([]);
+  });
+
+  it('after a restart, skips events the stream already holds (published before the crash, past the dedupe window)', async () => {
+    const published = [event(1, 10 * 60_000), event(2, 10 * 60_000)];
+    const { publisher, stream } = setUp([published[1]!, event(3)], published);
+
+    await publisher.flush(ID, true);
+
+    expect(stream.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps what it could not publish for the next attempt, in order', async () => {
+    const { publisher, stream, bus, outbox } = setUp([event(1), event(2)]);
+    bus.publishEvent.mockRejectedValueOnce(new Error('TIMEOUT'));
+
+    await expect(publisher.flush(ID)).rejects.toThrow('TIMEOUT');
+    const kept = outbox.map((e) => e.seq);
+    await publisher.flush(ID);
+
+    expect(kept).toEqual([1, 2]);
+    expect(stream.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('runs concurrent flushes of one deployment one after the other, publishing each event once', async () => {
+    const { publisher, stream } = setUp([event(1), event(2), event(3)]);
+
+    await Promise.all([publisher.flush(ID), publisher.flush(ID), publisher.flush(ID)]);
+
+    expect(stream.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
