@@ -55,6 +55,19 @@ describe('DeploymentRepository.create', () => {
     expect(await repo.deploymentsWithPendingOutbox()).toEqual(['d1']);
   });
 
+  it('replaces a fence the record already carries instead of storing two', async () => {
+    await repo.create({
+      record: { ...deployment('d1'), fence: 0 },
+      idempotencyKey: null,
+      outbox: [],
+      lock: true,
+    });
+
+    const raw = (await redis.get('gl:deployment:d1')) ?? '';
+    expect(raw.match(/"fence":/g)).toHaveLength(1);
+    expect(await repo.get('d1')).toEqual({ ...deployment('d1'), fence: 1 });
+  });
+
   it('answers a repeated idempotency key with the first deployment and writes nothing', async () => {
     await repo.create({
       record: deployment('d1'),

@@ -20,8 +20,11 @@ if ARGV[4] == '1' then
   if holder[1] then return {'conflict', holder[1], holder[2]} end
   local fence = redis.call('INCR', KEYS[4])
   redis.call('HSET', KEYS[3], 'deploymentId', id, 'fence', fence, 'acquiredAt', ARGV[5])
-  -- splice the fence in without a cjson round trip (it would turn [] into {})
-  record = string.sub(record, 1, -2) .. ',"fence":' .. fence .. '}'
+  -- set the fence without a cjson round trip (it would turn [] into {}): replace the
+  -- record's own top-level "fence" number, or append one
+  local replaced, n = string.gsub(record, '^(.*)"fence":%-?%d+', '%1"fence":' .. fence, 1)
+  if n == 0 then replaced = string.sub(record, 1, -2) .. ',"fence":' .. fence .. '}' end
+  record = replaced
 end
 redis.call('SET', KEYS[1], record)
 redis.call('ZADD', KEYS[5], ARGV[5], id)
