@@ -161,6 +161,23 @@ describe('deploy entry points: NATS and REST (whole stack, real nats-server and 
     expect(b.body).toMatchObject({ id: a.body.id, duplicate: true });
   });
 
+  it('answers bad ids and query values with 400 naming what is wrong, and an unknown id with 404', async () => {
+    const badId = await api.get<{ message: string }>('/v1/deployments/..%2F..%2Fetc');
+    const badLimit = await api.get<{ message: string }>('/v1/deployments?limit=0');
+    const badService = await api.get<{ message: string }>('/v1/events?service=a.b');
+    const badSince = await api.get<{ message: string }>('/v1/events?since=yesterday');
+    const unknown = await api.get('/v1/deployments/01JZZZZZZZZZZZZZZZZZZZZZZZ/events');
+
+    expect([badId.status, badLimit.status, badService.status, badSince.status]).toEqual([
+      400, 400, 400, 400,
+    ]);
+    expect(badId.body.message).toMatch(/is not a deployment id/);
+    expect(badLimit.body.message).toBe('limit must be an integer from 1 to 200');
+    expect(badService.body.message).toMatch(/not a valid service name/);
+    expect(badSince.body.message).toMatch(/since must be an ISO-8601 time/);
+    expect(unknown.status).toBe(404);
+  });
+
   it('requests without a token, with an unknown token or with a viewer token for a change are refused', async () => {
     const anonymous = await fetch(`${stack.urls.orchestrator}/v1/deployments`);
     const unknown = await apiClient(stack.urls.orchestrator, 'not-a-real-token-at-all').get(

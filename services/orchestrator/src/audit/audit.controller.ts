@@ -7,9 +7,9 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SUBJECT_TOKEN, type Envelope } from '@greenlight/contracts';
+import type { Envelope } from '@greenlight/contracts';
 import { RequireRole } from '../auth/roles.decorator';
-import { assertDeploymentId } from '../deployments/deployments.controller';
+import { assertDeploymentId, assertServiceName, parseLimit } from '../common/query.util';
 import { DEPLOYMENT_ERRORS } from '../deployments/deployments.constants';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { AuditService, type AuditPage } from './audit.service';
@@ -51,13 +51,8 @@ export class AuditController {
     @Query('since') since?: string,
     @Query('limit') limit?: string,
   ): Promise<AuditPage> {
-    if (service !== undefined && !SUBJECT_TOKEN.test(service)) {
-      throw new BadRequestException(`service "${service}" is not a valid service name`);
-    }
-    const n = limit === undefined ? 500 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) {
-      throw new BadRequestException(`limit must be an integer from 1 to ${MAX_PAGE}`);
-    }
+    assertServiceName(service);
+    const n = parseLimit(limit, 500, MAX_PAGE);
     return this.audit.events({
       limit: n,
       ...(service ? { service } : {}),

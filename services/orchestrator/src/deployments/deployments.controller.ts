@@ -19,18 +19,15 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DEPLOYMENT_ID, SUBJECT_TOKEN, type Deployment } from '@greenlight/contracts';
+import type { Deployment } from '@greenlight/contracts';
 import { RequireRole } from '../auth/roles.decorator';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { assertDeploymentId, assertServiceName, parseLimit } from '../common/query.util';
 import { DEPLOYMENT_ERRORS } from './deployments.constants';
 import { DeploymentsService } from './deployments.service';
 import { deployRequestJsonSchema } from './openapi.util';
 
 const MAX_LIST = 200;
-
-export function assertDeploymentId(id: string): void {
-  if (!DEPLOYMENT_ID.test(id)) throw new BadRequestException(DEPLOYMENT_ERRORS.invalidId(id));
-}
 
 @ApiTags('deployments')
 @ApiBearerAuth()
@@ -94,14 +91,9 @@ export class DeploymentsController {
     @Query('limit') limit?: string,
     @Query('before') before?: string,
   ): Promise<{ items: Deployment[] }> {
-    if (service !== undefined && !SUBJECT_TOKEN.test(service)) {
-      throw new BadRequestException(`service "${service}" is not a valid service name`);
-    }
+    assertServiceName(service);
     if (before !== undefined) assertDeploymentId(before);
-    const n = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_LIST) {
-      throw new BadRequestException(`limit must be an integer from 1 to ${MAX_LIST}`);
-    }
+    const n = parseLimit(limit, 50, MAX_LIST);
     const items = await this.deployments.list({
       limit: n,
       ...(service ? { service } : {}),
