@@ -17,7 +17,7 @@ import {
   type EventTypeName,
 } from '@greenlight/contracts';
 import { NATS_CONNECTION } from './bus.constants';
-import { isNotFound, streamFor } from './streams.util';
+import { streamFor } from './streams.util';
 
 const codec = JSONCodec<unknown>();
 
@@ -68,16 +68,13 @@ export class EventBus {
     }
   }
 
-  publishEvent<T>(envelope: Envelope<T>, timeoutMs?: number): Promise<PubAck> {
+  publishEvent<T>(envelope: Envelope<T>): Promise<PubAck> {
     const subject = eventSubject(
       envelope.type as EventTypeName,
       envelope.service,
       envelope.deploymentId,
     );
-    return this.publish(subject, envelope, {
-      msgID: envelope.id,
-      ...(timeoutMs ? { timeoutMs } : {}),
-    });
+    return this.publish(subject, envelope, { msgID: envelope.id });
   }
 
   sendCommand<T>(type: EventTypeName, service: string, payload: T, options: PublishOptions = {}) {
@@ -91,14 +88,9 @@ export class EventBus {
     });
   }
 
-  /** Fire-and-forget on core NATS (metrics, progress): not stored, not acknowledged. */
-  emit(subject: string, payload: unknown): void {
-    this.nc.publish(subject, codec.encode(payload));
-  }
-
   /** Reads stored messages matching `filter` in stream order, without disturbing any consumer. */
   async read<T = unknown>(filter: string, options: ReadOptions = {}): Promise<StoredMessage<T>[]> {
-    const stream = streamFor(filter.replace(/\*|>/g, 'x'));
+    const stream = streamFor(filter);
     const jsm = await this.jsm();
     const limit = Math.max(1, Math.min(options.limit ?? 1_000, 10_000));
     const start =
@@ -136,23 +128,6 @@ export class EventBus {
       return out;
     } finally {
       await jsm.consumers.delete(stream, info.name).catch(() => undefined);
-    }
-  }
-
-  /** The last message stored on an exact subject, or null. */
-  async lastOn<T = unknown>(subject: string): Promise<StoredMessage<T> | null> {
-    const jsm = await this.jsm();
-    try {
-      const m = await jsm.streams.getMessage(streamFor(subject), { last_by_subj: subject });
-      return {
-        streamSeq: m.seq,
-        subject: m.subject,
-        time: m.time.toISOString(),
-        data: m.json<T>(),
-      };
-    } catch (error) {
-      if (isNotFound(error) || /no message found/i.test(String(error))) return null;
-      throw error;
     }
   }
 

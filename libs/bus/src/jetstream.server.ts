@@ -93,7 +93,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   private async subscribe(jsm: JetStreamManager, subject: string, handler: MessageHandler) {
     const options = (handler.extras?.[JETSTREAM_EXTRAS] ?? {}) as JetStreamHandlerOptions;
-    const stream = streamFor(subject.replace(/\*|>/g, 'x'));
+    const stream = streamFor(subject);
     const durable = options.durable ?? durableName(this.options.component, subject);
     await this.ensureConsumer(jsm, stream, durable, subject);
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);

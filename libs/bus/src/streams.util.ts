@@ -60,7 +60,7 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
   }
 }
 
-/** Which stream captures a subject (for consumers bound to a filter). */
+/** Which stream captures a subject or a filter (wildcards allowed after the fixed prefix). */
 export function streamFor(subject: string): string {
   if (subject.startsWith('greenlight.evt.') || subject === SUBJECTS.deployRejected)
     return STREAMS.events;
