@@ -12,8 +12,11 @@ import {
 } from 'nats';
 import {
   commandSubject,
+  EVENT_SCHEMAS,
   eventSubject,
   type Envelope,
+  type EventData,
+  type EventType,
   type EventTypeName,
 } from '@greenlight/contracts';
 import { NATS_CONNECTION } from './bus.constants';
@@ -75,6 +78,31 @@ export class EventBus {
       envelope.deploymentId,
     );
     return this.publish(subject, envelope, { msgID: envelope.id });
+  }
+
+  /**
+   * Publishes what a service found while handling `cause` (a command or event of one deployment).
+   * The id is derived from the cause and `key`, so a redelivered command that reports the same
+   * thing again is stored once; the data is checked against the contract before it leaves.
+   */
+  reply<T extends EventType>(
+    cause: Pick<Envelope, 'id' | 'deploymentId' | 'service' | 'seq'>,
+    type: T,
+    data: EventData<T>,
+    options: { actor: string; key?: string },
+  ): Promise<PubAck> {
+    const checked = EVENT_SCHEMAS[type].parse(data);
+    return this.publishEvent({
+      id: `${cause.id}:${type}${options.key ? `:${options.key}` : ''}`,
+      type,
+      deploymentId: cause.deploymentId,
+      service: cause.service,
+      seq: cause.seq,
+      at: new Date().toISOString(),
+      actor: options.actor,
+      causationId: cause.id,
+      data: checked,
+    });
   }
 
   sendCommand<T>(type: EventTypeName, service: string, payload: T, options: PublishOptions = {}) {

@@ -13,6 +13,11 @@ export interface JetStreamHandlerOptions {
   rejectType?: string;
   /** Durable consumer name; default `<component>--<subject>`. Replicas of a service share it. */
   durable?: string;
+  /**
+   * Messages handled at once by this process (default 1: in order). Long handlers (a readiness
+   * probe, a drain) raise it so one slow deployment does not hold up the others.
+   */
+  concurrency?: number;
 }
 
 export const JETSTREAM_EXTRAS = 'greenlightJetStream';

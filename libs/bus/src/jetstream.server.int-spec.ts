@@ -118,6 +118,40 @@ describe('JetStream transport (real nats-server)', () => {
     expect(info.num_pending + info.num_ack_pending).toBe(0);
   });
 
+  it('with concurrency, a slow message does not hold up the ones behind it', async () => {
+    const SLOW = 'greenlight.cmd.test.slow.svc';
+    const finished: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    @Controller()
+    class SlowHandler {
+      @OnJetStream(SLOW, { concurrency: 4 })
+      async work(@Payload() body: { name: string }): Promise<void> {
+        if (body.name === 'slow') await gate;
+        finished.push(body.name);
+      }
+    }
+    @Module({
+      imports: [BusModule.forRoot({ servers: nats.url, component: 'bus-test' })],
+      controllers: [SlowHandler],
+    })
+    class SlowModule {}
+    const ref = await Test.createTestingModule({ imports: [SlowModule] }).compile();
+    const app = ref.createNestMicroservice({ strategy: ref.get(JetStreamServer) });
+    await app.listen();
+    const js = client.jetstream();
+    await js.publish(SLOW, codec.encode({ name: 'slow' }));
+    await js.publish(SLOW, codec.encode({ name: 'quick-1' }));
+    await js.publish(SLOW, codec.encode({ name: 'quick-2' }));
+
+    await waitFor(() => finished.length === 2, { what: 'the quick messages' });
+    release();
+    await waitFor(() => finished.length === 3, { what: 'the slow message' });
+    await app.close();
+
+    expect(finished).toEqual(['quick-1', 'quick-2', 'slow']);
+  });
+
   it('stores a re-published event once (dedupe id) and reads the log back in order', async () => {
     const ref = await Test.createTestingModule({
       imports: [BusModule.forRoot({ servers: nats.url, component: 'bus-test' })],

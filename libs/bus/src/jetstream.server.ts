@@ -97,14 +97,22 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const durable = options.durable ?? durableName(this.options.component, subject);
     await this.ensureConsumer(jsm, stream, durable, subject);
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: PULL_BATCH });
+    const concurrency = Math.max(1, options.concurrency ?? 1);
+    const messages = await consumer.consume({ max_messages: Math.max(PULL_BATCH, concurrency) });
     this.subscriptions.push(messages);
     this.loops.push(
       (async () => {
+        const running = new Set<Promise<void>>();
         for await (const m of messages) {
           if (this.closing) break;
-          await this.handle(m, stream, durable, subject, handler, options);
+          const task = this.handle(m, stream, durable, subject, handler, options).catch(
+            (error: unknown) => this.log.error(`${m.subject} not handled: ${describe(error)}`),
+          );
+          running.add(task);
+          void task.finally(() => running.delete(task));
+          if (running.size >= concurrency) await Promise.race(running);
         }
+        await Promise.all(running);
       })().catch((error: unknown) =>
         this.log.error(`consumer ${durable} stopped: ${String(error)}`),
       ),

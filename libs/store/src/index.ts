@@ -5,5 +5,6 @@ export * from './deployment/deployment.types';
 export * from './deployment/deployment.repository';
 export * from './lock/service-lock.service';
 export * from './timers/timer-store.service';
+export * from './pools/pool.repository';
 export * from './redis/redis-client.util';
 export * from './redis/redis-health.indicator';

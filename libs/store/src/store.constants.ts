@@ -23,6 +23,8 @@ export const STORE_KEYS = {
   timersInFlight: `${KEY_PREFIX}timers:inflight`,
   /** hash timerId -> JSON { dueAt, payload }. */
   timersData: `${KEY_PREFIX}timers:data`,
+  /** hash "<service>/<release>" -> JSON pool entry (who started it, how to stop it). */
+  pools: `${KEY_PREFIX}pools`,
 } as const;
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;

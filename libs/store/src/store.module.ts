@@ -14,6 +14,7 @@ import { createRedisClient } from './redis/redis-client.util';
 import { RedisHealthIndicator } from './redis/redis-health.indicator';
 import { REDIS_CLIENT } from './store.constants';
 import { TimerStore } from './timers/timer-store.service';
+import { PoolRepository } from './pools/pool.repository';
 
 export interface StoreModuleOptions {
   url: string;
@@ -39,6 +40,7 @@ export class StoreModule implements OnApplicationShutdown {
       DeploymentRepository,
       ServiceLock,
       TimerStore,
+      PoolRepository,
       RedisHealthIndicator,
     ];
     return {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { stopProcessPools } from '@greenlight/pools';
 import { freePort, sleep } from './ports.util';
 import { spawnManaged, type ManagedProcess } from './process.util';
 import { startInfra, type Infra } from './servers';
@@ -46,6 +48,8 @@ export interface StackOptions {
   detached?: boolean;
   /** How long each service may take to answer /healthz 200. */
   readyTimeoutMs?: number;
+  /** POOL_DATA_DIR of the pool host (replica logs, templates); a fresh temporary one by default. */
+  dataDir?: string;
 }
 
 export interface Stack {
@@ -59,6 +63,8 @@ export interface Stack {
   readonly viewerToken: string;
   /** The current process of each running service (replaced by start()). */
   readonly processes: Readonly<Partial<Record<ServiceName, ManagedProcess>>>;
+  /** Where pools started by this stack keep their replica logs. */
+  readonly dataDir: string;
   /** SIGKILL: a crash as the OS would deliver it. */
   kill(name: ServiceName): Promise<void>;
   /** SIGTERM, SIGKILL after a grace period. */
@@ -143,6 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ports[name] = options.ports?.[name] ?? (await freePort());
     urls[name] = `http://127.0.0.1:${ports[name]}`;
   }
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'greenlight-stack-'));
   const operatorToken = token();
   const viewerToken = token();
   const processes: Partial<Record<ServiceName, ManagedProcess>> = {};
@@ -159,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PORT: String(ports[name]),
     GREENLIGHT_OPERATOR_TOKENS: `operator:${operatorToken}`,
     GREENLIGHT_VIEWER_TOKENS: `viewer:${viewerToken}`,
+    POOL_DATA_DIR: dataDir,
     ...options.env,
   });
 
@@ -179,7 +187,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const dispose = async (): Promise<void> => {
     await Promise.all(running().map((proc) => proc.stop()));
+    // Replicas outlive the pool host by design; a finished stack must not leave any running.
+    await stopProcessPools(join(dataDir, 'pools'), { timeoutMs: 2_000 });
     if (ownInfra) await infra.dispose();
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const started = await Promise.allSettled(names.map((name) => start(name)));
@@ -205,6 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     operatorToken,
     viewerToken,
     processes,
+    dataDir,
     kill: async (name) => processOf(name)?.kill(),
     stop: async (name) => processOf(name)?.stop(),
     start,

@@ -4,6 +4,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import type { OrchestratorConfig } from './config/orchestrator.config';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 
 @Module({})
 export class AppModule {
@@ -14,6 +15,7 @@ export class AppModule {
         ServiceKitModule.forRoot({ component: 'orchestrator', config }),
         AuthModule,
         DeploymentsModule,
+        LifecycleModule,
         AuditModule,
       ],
     };

@@ -149,6 +149,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       infra,
       ports,
       logDir,
+      // Replica logs and chat templates of the pools this stack starts; they stop with it.
+      dataDir,
       detached: true,
       ...(options.root ? { root: options.root } : {}),
     });

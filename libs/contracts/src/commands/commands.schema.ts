@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { TrafficWeightsSchema } from '../deployment/deployment.schema';
 import { ControlActionSchema } from '../events/deployment-events.schema';
+import { PoolEndpointSchema } from '../events/pool-events.schema';
 import {
   ActorSchema,
   DeploymentIdSchema,
   envelopeOf,
+  type Envelope,
   ServiceNameSchema,
 } from '../events/envelope.schema';
 import {
@@ -34,6 +36,19 @@ export const PoolProvisionCommandSchema = z.object({
 export const PoolStopCommandSchema = z.object({
   release: ReleaseVersionSchema,
   reason: z.string(),
+});
+
+/**
+ * Probe every green replica through connect → /health → /v1/models → warm-up completions.
+ * `deadline` is absolute, so a redelivered command (the prober restarted) does not extend it.
+ */
+export const ReadinessProbeCommandSchema = z.object({
+  release: ReleaseVersionSchema,
+  /** The name clients send as `model`: /v1/models must list it. */
+  servedModel: ServiceNameSchema,
+  endpoints: z.array(PoolEndpointSchema).min(1).max(64),
+  warmupRequests: z.number().int().min(0).max(100),
+  deadline: z.iso.datetime(),
 });
 
 /** Smoke tests + eval suite on green, paired with blue when there is one. */
@@ -89,6 +104,7 @@ export const DeploymentControlCommandSchema = z.object({
 export const COMMAND_SCHEMAS = {
   'pool.provision': PoolProvisionCommandSchema,
   'pool.stop': PoolStopCommandSchema,
+  'readiness.probe': ReadinessProbeCommandSchema,
   'eval.run': EvalRunCommandSchema,
   'analysis.start': AnalysisStartCommandSchema,
   'traffic.set': TrafficSetCommandSchema,
@@ -111,6 +127,7 @@ function commandEnvelope<T extends Exclude<CommandType, 'deployment.control'>>(t
 export const COMMAND_MESSAGE_SCHEMAS = {
   'pool.provision': commandEnvelope('pool.provision'),
   'pool.stop': commandEnvelope('pool.stop'),
+  'readiness.probe': commandEnvelope('readiness.probe'),
   'eval.run': commandEnvelope('eval.run'),
   'analysis.start': commandEnvelope('analysis.start'),
   'traffic.set': commandEnvelope('traffic.set'),
@@ -119,6 +136,8 @@ export const COMMAND_MESSAGE_SCHEMAS = {
   'deployment.control': DeploymentControlCommandSchema,
 } as const;
 
-export type CommandMessage<T extends CommandType> = z.output<(typeof COMMAND_MESSAGE_SCHEMAS)[T]>;
+export type CommandMessage<T extends CommandType> = T extends 'deployment.control'
+  ? z.output<typeof DeploymentControlCommandSchema>
+  : Envelope<CommandData<T>> & { type: T };
 
 export const COMMAND_TYPES = Object.keys(COMMAND_SCHEMAS) as CommandType[];

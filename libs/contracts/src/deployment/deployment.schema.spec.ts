@@ -27,6 +27,7 @@ const stored: Deployment = {
     pool: { driver: 'process', replicas: 1, command: 'sim --port {port}', stopTimeout: 120_000 },
   },
   reason: null,
+  green: null,
   previousDeploymentId: null,
   idempotencyKey: 'ci-run-42',
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PoolEndpointSchema } from '../events/pool-events.schema';
 import { ActorSchema, DeploymentIdSchema, ServiceNameSchema } from '../events/envelope.schema';
 import {
   ParsedDeployRequestSchema,
@@ -22,6 +23,11 @@ export type TrafficWeights = z.output<typeof TrafficWeightsSchema>;
 /** The release being replaced and the pool serving it. */
 export const BlueSchema = z.strictObject({ release: ReleaseSchema, pool: ParsedPoolSchema });
 
+/** Where the new release's replicas listen. */
+export const GreenSchema = z.strictObject({
+  endpoints: z.array(PoolEndpointSchema).min(1).max(64),
+});
+
 /** The stored Deployment aggregate (the orchestrator's record, one per deploy). */
 export const DeploymentSchema = z.strictObject({
   id: DeploymentIdSchema,
@@ -42,6 +48,8 @@ export const DeploymentSchema = z.strictObject({
   stepIndex: z.number().int().min(0).nullable(),
   weights: z.strictObject({ blue: PercentSchema, green: PercentSchema }),
   blue: BlueSchema.nullable(),
+  /** The green replicas, once the pool driver started them. */
+  green: GreenSchema.nullable(),
   /** Why it ended (or why it is rolling back); null while it runs normally. */
   reason: z.string().max(2000).nullable(),
   previousDeploymentId: DeploymentIdSchema.nullable(),
@@ -50,3 +58,4 @@ export const DeploymentSchema = z.strictObject({
 
 export type Deployment = z.output<typeof DeploymentSchema>;
 export type Blue = z.output<typeof BlueSchema>;
+export type Green = z.output<typeof GreenSchema>;

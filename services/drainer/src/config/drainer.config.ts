@@ -1,8 +1,36 @@
-import type { z } from 'zod';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { BaseServiceConfigSchema, DEFAULT_PORTS, PortSchema } from '@greenlight/contracts';
+
+/** The repository's bin/, where `greenlight-sim` lives (found from the source or the build). */
+function repoBin(from = __dirname): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'bin', 'greenlight-sim'))) return join(dir, 'bin');
+  }
+  return join(process.cwd(), 'bin');
+}
 
 export const DrainerConfigSchema = BaseServiceConfigSchema.extend({
   PORT: PortSchema.default(DEFAULT_PORTS['drainer']),
+  /** Where the process driver keeps replica logs and pid files, and chat templates are written. */
+  POOL_DATA_DIR: z.string().min(1).default('.greenlight/data'),
+  /** Directories searched before PATH for a pool command (`:`-separated). */
+  POOL_PATH: z
+    .string()
+    .default(repoBin())
+    .transform((value) => value.split(':').filter(Boolean)),
+  /** Pool drivers this host may use (`,`-separated); systemd and kubernetes need their system. */
+  POOL_DRIVERS: z
+    .string()
+    .default('process,static')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['process', 'static', 'systemd', 'kubernetes'])).min(1)),
 });
 
 export type DrainerConfig = z.output<typeof DrainerConfigSchema>;

@@ -7,6 +7,6 @@ import { OutboxPublisher } from './outbox.publisher';
 @Module({
   controllers: [DeploymentsController, DeployRequestedHandler],
   providers: [DeploymentsService, OutboxPublisher],
-  exports: [DeploymentsService],
+  exports: [DeploymentsService, OutboxPublisher],
 })
 export class DeploymentsModule {}

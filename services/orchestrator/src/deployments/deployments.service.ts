@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import { EventBus } from '@greenlight/bus';
 import {
   DeployRequestSchema,
+  isTerminal,
   SUBJECTS,
   SUBJECT_TOKEN,
   safeParse,
@@ -13,8 +14,11 @@ import {
 } from '@greenlight/contracts';
 import { DeploymentRepository, type LockHolder } from '@greenlight/store';
 import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
+import { LIFECYCLE_REASONS } from '../lifecycle/lifecycle.constants';
 import { DEPLOYMENT_ERRORS, LIVE_PHASES, ORCHESTRATOR_ACTOR } from './deployments.constants';
 import { OutboxPublisher } from './outbox.publisher';
+import { phaseEntry } from '../lifecycle/phase-entry.util';
+import { publishEvent } from './outbox.util';
 import { phaseChangedEvent } from './phase-event.util';
 
 export interface Issue {
@@ -109,6 +113,7 @@ export class DeploymentsService {
       weights: blue ? { blue: 100, green: 0 } : { blue: 0, green: 0 },
       blue: blue ? { release: blue.request.release, pool: blue.request.pool } : null,
       reason: null,
+      green: null,
       previousDeploymentId: blue?.id ?? null,
       idempotencyKey: origin.idempotencyKey,
     };
@@ -130,7 +135,7 @@ export class DeploymentsService {
         {
           from: 'Requested',
           to: start.to,
-          reason: 'starting the green pool',
+          reason: LIFECYCLE_REASONS.provisioning,
           actor: ORCHESTRATOR_ACTOR,
         },
         `${record.id}-1`,
@@ -140,7 +145,7 @@ export class DeploymentsService {
     const result = await this.repo.create({
       record,
       idempotencyKey: origin.idempotencyKey,
-      outbox: events,
+      outbox: [...events.map(publishEvent), ...phaseEntry(record, 'Requested', Date.parse(now))],
       lock: true,
     });
     switch (result.status) {
@@ -157,11 +162,23 @@ export class DeploymentsService {
         return { status: 'accepted', deployment: existing, duplicate: true };
       }
       case 'conflict': {
+        if (await this.releaseIfEnded(request.service, result.holder))
+          return this.store(id, request, origin);
         const message = DEPLOYMENT_ERRORS.conflict(request.service, result.holder.deploymentId);
         await this.reject(origin, message, [], request.service);
         return { status: 'conflict', holder: result.holder, message };
       }
     }
+  }
+
+  /**
+   * An ended deployment frees its service through its outbox; if that has not happened yet (its
+   * relay is behind, or crashed in between), the lock is released here, fenced to that holder.
+   */
+  private async releaseIfEnded(service: string, holder: LockHolder): Promise<boolean> {
+    const deployment = await this.repo.get(holder.deploymentId);
+    if (deployment && !isTerminal(deployment.phase)) return false;
+    return this.repo.releaseLock(service, holder.deploymentId, holder.fence);
   }
 
   get(id: string): Promise<Deployment | null> {

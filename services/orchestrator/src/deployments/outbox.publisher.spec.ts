@@ -1,13 +1,14 @@
 import type { EventBus, StoredMessage } from '@greenlight/bus';
 import type { Deployment, Envelope } from '@greenlight/contracts';
-import type { DeploymentRepository } from '@greenlight/store';
+import type { DeploymentRepository, TimerStore } from '@greenlight/store';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { OutboxPublisher } from './outbox.publisher';
+import { publishEvent, type OutboxEntry } from './outbox.util';
 
 const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
 
-function event(seq: number, ageMs = 0): Envelope {
-  return {
+function event(seq: number, ageMs = 0): OutboxEntry {
+  return publishEvent({
     id: `${ID}-${seq}`,
     type: 'deployment.phase_changed',
     deploymentId: ID,
@@ -17,12 +18,12 @@ function event(seq: number, ageMs = 0): Envelope {
     actor: 'system:orchestrator',
     causationId: null,
     data: {},
-  };
+  });
 }
 
 /** An in-memory outbox and stream: the two ports the publisher talks to. */
-function setUp(outbox: Envelope[], alreadyInStream: Envelope[] = []) {
-  const stream = [...alreadyInStream];
+function setUp(outbox: OutboxEntry[], alreadyInStream: OutboxEntry[] = []) {
+  const stream = alreadyInStream.map(messageOf);
   const repo = {
     pendingOutbox: jest.fn(async () => [...outbox]),
     ackOutbox: jest.fn(async (_id: string, eventId: string) => {
@@ -33,7 +34,7 @@ function setUp(outbox: Envelope[], alreadyInStream: Envelope[] = []) {
     deploymentsWithPendingOutbox: jest.fn(async () => (outbox.length ? [ID] : [])),
   } satisfies Partial<DeploymentRepository<Deployment>>;
   const bus = {
-    publishEvent: jest.fn(async (e: Envelope) => {
+    publish: jest.fn(async (_subject: string, e: Envelope) => {
       stream.push(e);
       return { stream: 'GL_EVENTS', seq: stream.length, duplicate: false, domain: '' };
     }),
@@ -41,12 +42,22 @@ function setUp(outbox: Envelope[], alreadyInStream: Envelope[] = []) {
       stream.map((data, i) => ({ data, streamSeq: i + 1 }) as StoredMessage<Envelope>),
     ),
   };
+  const timers = {
+    schedule: jest.fn(async () => undefined),
+    cancel: jest.fn(async () => true),
+  } satisfies Partial<TimerStore>;
   const publisher = new OutboxPublisher(
     repo as unknown as DeploymentRepository<Deployment>,
     bus as unknown as EventBus,
+    timers as unknown as TimerStore,
     { OUTBOX_SWEEP_MS: 1_000 } as OrchestratorConfig,
   );
-  return { publisher, stream, bus, outbox };
+  return { publisher, stream, bus, outbox, repo, timers };
+}
+
+function messageOf(entry: OutboxEntry): Envelope {
+  if (entry.kind !== 'publish') throw new Error('not a publish entry');
+  return entry.message;
 }
 
 describe('OutboxPublisher', () => {
@@ -70,10 +81,10 @@ describe('OutboxPublisher', () => {
 
   it('keeps what it could not publish for the next attempt, in order', async () => {
     const { publisher, stream, bus, outbox } = setUp([event(1), event(2)]);
-    bus.publishEvent.mockRejectedValueOnce(new Error('TIMEOUT'));
+    bus.publish.mockRejectedValueOnce(new Error('TIMEOUT'));
 
     await expect(publisher.flush(ID)).rejects.toThrow('TIMEOUT');
-    const kept = outbox.map((e) => e.seq);
+    const kept = outbox.map((e) => messageOf(e).seq);
     await publisher.flush(ID);
 
     expect(kept).toEqual([1, 2]);
@@ -86,5 +97,30 @@ describe('OutboxPublisher', () => {
     await Promise.all([publisher.flush(ID), publisher.flush(ID), publisher.flush(ID)]);
 
     expect(stream.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('schedules and cancels timers and frees the service in the order they were stored', async () => {
+    const payload = {
+      deploymentId: ID,
+      trigger: 'fail',
+      phase: 'WarmingUp',
+      reason: 'late',
+    } as const;
+    const { publisher, stream, timers, repo, outbox } = setUp([
+      event(1),
+      { id: 't', kind: 'schedule-timer', timerId: `pool:${ID}`, dueAt: 5, payload },
+      { id: 'c', kind: 'cancel-timer', timerId: `pool:${ID}` },
+      { id: 'l', kind: 'release-lock', service: 'chat', deploymentId: ID, fence: 7 },
+    ]);
+    const releaseLock = jest.fn(async () => true);
+    Object.assign(repo, { releaseLock });
+
+    await publisher.flush(ID);
+
+    expect(stream.map((e) => e.seq)).toEqual([1]);
+    expect(timers.schedule).toHaveBeenCalledWith(`pool:${ID}`, 5, payload);
+    expect(timers.cancel).toHaveBeenCalledWith(`pool:${ID}`);
+    expect(releaseLock).toHaveBeenCalledWith('chat', ID, 7);
+    expect(outbox).toEqual([]);
   });
 });

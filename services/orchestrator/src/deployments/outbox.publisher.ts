@@ -8,15 +8,18 @@ import {
 import { EventBus } from '@greenlight/bus';
 import { deploymentEventsFilter, type Deployment, type Envelope } from '@greenlight/contracts';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
-import { DeploymentRepository } from '@greenlight/store';
+import { DeploymentRepository, TimerStore } from '@greenlight/store';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { OUTBOX_VERIFY_AFTER_MS } from './deployments.constants';
+import { isPhaseEvent, type OutboxEntry } from './outbox.util';
 
 /**
- * Publishes the events a deployment change stored in its Redis outbox, in order, then drops
- * them from the outbox. Stored first, published after: a crash in between republishes on the
- * next start, and stable event ids (plus a look at the stream for old ones) keep the audit log
- * free of duplicates.
+ * Carries out what a deployment change stored in its Redis outbox (events, commands, timers,
+ * the lock's release), in order, then drops each entry. Stored first, carried out after: a crash
+ * in between repeats the entry on the next start. Entries are idempotent, and phase events older
+ * than JetStream's dedupe window are looked up in the stream first, so the audit log never
+ * holds one twice. (Commands leave the work-queue stream once handled, so they cannot be looked
+ * up: their handlers are idempotent instead.)
  */
 @Injectable()
 export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +31,7 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly repo: DeploymentRepository<Deployment>,
     private readonly bus: EventBus,
+    private readonly timers: TimerStore,
     @Inject(SERVICE_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
@@ -41,7 +45,7 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
     clearInterval(this.timer);
   }
 
-  /** Publishes what is pending for one deployment; concurrent calls for it run one after another. */
+  /** Carries out what is pending for one deployment; concurrent calls for it run one after another. */
   flush(deploymentId: string, verifyAll = false): Promise<void> {
     const previous = this.chains.get(deploymentId) ?? Promise.resolve();
     const next = previous.then(() => this.drain(deploymentId, verifyAll));
@@ -59,7 +63,7 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
     try {
       for (const id of await this.repo.deploymentsWithPendingOutbox()) {
         await this.flush(id, verifyAll).catch((error: unknown) =>
-          this.log.warn(`outbox of ${id} not published yet: ${(error as Error).message}`),
+          this.log.warn(`outbox of ${id} not carried out yet: ${(error as Error).message}`),
         );
       }
     } catch (error) {
@@ -70,15 +74,36 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async drain(deploymentId: string, verifyAll: boolean): Promise<void> {
-    const pending = (await this.repo.pendingOutbox(deploymentId)) as Envelope[];
+    const pending = (await this.repo.pendingOutbox(deploymentId)) as OutboxEntry[];
     let published: Set<string> | undefined;
-    for (const event of pending) {
-      const old = Date.now() - Date.parse(event.at) > OUTBOX_VERIFY_AFTER_MS;
-      if (verifyAll || old) {
-        published ??= await this.publishedIds(deploymentId);
+    for (const entry of pending) {
+      if (isPhaseEvent(entry) && entry.kind === 'publish') {
+        const old = Date.now() - Date.parse(entry.message.at) > OUTBOX_VERIFY_AFTER_MS;
+        if (verifyAll || old) published ??= await this.publishedIds(deploymentId);
+        if (published?.has(entry.id)) {
+          await this.repo.ackOutbox(deploymentId, entry.id);
+          continue;
+        }
       }
-      if (!published?.has(event.id)) await this.bus.publishEvent(event);
-      await this.repo.ackOutbox(deploymentId, event.id);
+      await this.carryOut(entry);
+      await this.repo.ackOutbox(deploymentId, entry.id);
+    }
+  }
+
+  private async carryOut(entry: OutboxEntry): Promise<void> {
+    switch (entry.kind) {
+      case 'publish':
+        await this.bus.publish(entry.subject, entry.message, { msgID: entry.id });
+        return;
+      case 'schedule-timer':
+        await this.timers.schedule(entry.timerId, entry.dueAt, entry.payload);
+        return;
+      case 'cancel-timer':
+        await this.timers.cancel(entry.timerId);
+        return;
+      case 'release-lock':
+        await this.repo.releaseLock(entry.service, entry.deploymentId, entry.fence);
+        return;
     }
   }
 

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { createPoolDrivers } from '@greenlight/pools';
+import { SERVICE_CONFIG } from '@greenlight/runtime';
+import type { DrainerConfig } from '../config/drainer.config';
+import { PoolCommandsHandler } from './pool-commands.handler';
+import { PoolHostService } from './pool-host.service';
+import { POOL_DRIVERS, poolDataDir } from './pools.constants';
+
+/** The pool lifecycle's two ends: starting a release's replicas, and stopping them. */
+@Module({
+  controllers: [PoolCommandsHandler],
+  providers: [
+    {
+      provide: POOL_DRIVERS,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: DrainerConfig) =>
+        createPoolDrivers(config.POOL_DRIVERS, {
+          process: {
+            dataDir: poolDataDir(config),
+            pathPrepend: config.POOL_PATH,
+          },
+        }),
+    },
+    PoolHostService,
+  ],
+  exports: [PoolHostService],
+})
+export class PoolsModule {}

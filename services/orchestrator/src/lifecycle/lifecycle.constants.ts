@@ -1,0 +1,23 @@
+/**
+ * The orchestrator's own backstop for a pool that never answers (its host or the prober is
+ * down): the prober's deadline plus this much, then the deployment fails.
+ */
+export const POOL_VERDICT_GRACE_MS = 30_000;
+
+/** CAS retries when another writer (a timer, an operator, a second replica) changed the record. */
+export const MAX_WRITE_ATTEMPTS = 8;
+
+export function poolTimerId(deploymentId: string): string {
+  return `pool:${deploymentId}`;
+}
+
+export const LIFECYCLE_REASONS = {
+  provisioning: 'starting the green pool',
+  provisioned: (replicas: number) =>
+    `${replicas} green replica${replicas === 1 ? '' : 's'} started; waiting for readiness`,
+  ready: (replicas: number) =>
+    `every green replica is ready (${replicas}); verifying before any user traffic`,
+  poolFailed: (stage: string, reason: string) => `green pool failed (${stage}): ${reason}`,
+  noPoolVerdict: (phase: string, seconds: number) =>
+    `no answer about the green pool ${seconds} s past its deadline while ${phase} (is the drainer or the health-prober down?)`,
+} as const;

@@ -1,0 +1,126 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  isTerminal,
+  pausedAfter,
+  transition,
+  type Deployment,
+  type Phase,
+  type Trigger,
+} from '@greenlight/contracts';
+import { DeploymentRepository, StaleVersionError } from '@greenlight/store';
+import { runWithLogContext } from '@greenlight/telemetry';
+import { OutboxPublisher } from '../deployments/outbox.publisher';
+import { publishEvent } from '../deployments/outbox.util';
+import { phaseChangedEvent } from '../deployments/phase-event.util';
+import { MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
+import { phaseEntry } from './phase-entry.util';
+
+/** Why a trigger fires, as the audit log shows it. */
+export interface Cause {
+  actor: string;
+  reason: string;
+  /** The message that caused it (event or command id), or null. */
+  causationId: string | null;
+  /** Only if the deployment is still in one of these phases (a timer, a late report). */
+  onlyFrom?: readonly Phase[];
+}
+
+export type AdvanceOutcome =
+  | { status: 'moved'; deployment: Deployment }
+  | { status: 'refused'; reason: string; deployment: Deployment | null };
+
+/**
+ * Moves deployments through the state machine of libs/contracts. Each move is one
+ * compare-and-set write of the record together with its phase event and the side effects of
+ * entering the new phase (phaseEntry), so a crash never leaves one without the other.
+ * A trigger the current phase does not accept is refused and changes nothing: that is how
+ * duplicate and late reports are absorbed.
+ */
+@Injectable()
+export class LifecycleService {
+  private readonly log = new Logger(LifecycleService.name);
+
+  constructor(
+    private readonly repo: DeploymentRepository<Deployment>,
+    private readonly outbox: OutboxPublisher,
+  ) {}
+
+  advance(
+    deploymentId: string,
+    trigger: Trigger,
+    cause: Cause,
+    change: (current: Deployment) => Partial<Deployment> = () => ({}),
+  ): Promise<AdvanceOutcome> {
+    return runWithLogContext({ deploymentId }, () =>
+      this.advanceOnce(deploymentId, trigger, cause, change),
+    );
+  }
+
+  private async advanceOnce(
+    deploymentId: string,
+    trigger: Trigger,
+    cause: Cause,
+    change: (current: Deployment) => Partial<Deployment>,
+  ): Promise<AdvanceOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.repo.get(deploymentId);
+      if (!current) {
+        return {
+          status: 'refused',
+          reason: `deployment ${deploymentId} not found`,
+          deployment: null,
+        };
+      }
+      if (cause.onlyFrom && !cause.onlyFrom.includes(current.phase)) {
+        return {
+          status: 'refused',
+          reason: `'${trigger}' only applies in ${cause.onlyFrom.join('/')}; it is ${current.phase}`,
+          deployment: current,
+        };
+      }
+      const steps = current.request.strategy.steps.length;
+      const result = transition(current.phase, trigger, {
+        hasBlue: current.blue !== null,
+        remainingSteps: steps - 1 - (current.stepIndex ?? -1),
+        paused: current.paused,
+      });
+      if (!result.ok) {
+        this.log.debug(`${trigger} refused: ${result.reason}`);
+        return { status: 'refused', reason: result.reason, deployment: current };
+      }
+
+      const now = Date.now();
+      const next: Deployment = {
+        ...current,
+        ...change(current),
+        phase: result.to,
+        paused: pausedAfter(result.to, current.paused),
+        seq: current.seq + 1,
+        updatedAt: new Date(now).toISOString(),
+        reason:
+          isTerminal(result.to) || result.to === 'RollingBack' ? cause.reason : current.reason,
+      };
+      const event = phaseChangedEvent(
+        next,
+        next.seq,
+        { from: current.phase, to: result.to, reason: cause.reason, actor: cause.actor },
+        cause.causationId,
+      );
+      try {
+        const stored = await this.repo.update(next, current.version, [
+          publishEvent(event),
+          ...phaseEntry(next, current.phase, now),
+        ]);
+        this.log.log(`${current.phase} → ${result.to}: ${cause.reason}`);
+        await this.outbox
+          .flush(deploymentId)
+          .catch((error: unknown) =>
+            this.log.warn(`stored; side effects later: ${(error as Error).message}`),
+          );
+        return { status: 'moved', deployment: stored };
+      } catch (error) {
+        if (!(error instanceof StaleVersionError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
+  }
+}

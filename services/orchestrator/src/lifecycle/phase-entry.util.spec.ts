@@ -1,0 +1,113 @@
+import { DeployRequestSchema, type Deployment, type Phase } from '@greenlight/contracts';
+import type { OutboxEntry } from '../deployments/outbox.util';
+import { POOL_VERDICT_GRACE_MS } from './lifecycle.constants';
+import { phaseEntry } from './phase-entry.util';
+
+const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+const NOW = Date.parse('2026-11-26T10:00:00.000Z');
+
+const request = DeployRequestSchema.parse({
+  service: 'chat',
+  release: { version: 'v2', model: { id: 'meta-llama/Llama-3.1-8B-Instruct' } },
+  pool: { driver: 'process', replicas: 2, command: 'greenlight-sim --port {port}' },
+  strategy: { readiness: { timeout: '90s', warmupRequests: 2 } },
+});
+
+function deployment(phase: Phase, overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: ID,
+    service: 'chat',
+    request,
+    phase,
+    paused: false,
+    seq: 4,
+    version: 3,
+    fence: 9,
+    actor: 'user:alice',
+    createdAt: new Date(NOW).toISOString(),
+    updatedAt: new Date(NOW).toISOString(),
+    stepIndex: null,
+    weights: { blue: 0, green: 0 },
+    blue: null,
+    green: {
+      endpoints: [
+        { replica: 0, url: 'http://127.0.0.1:9001' },
+        { replica: 1, url: 'http://127.0.0.1:9002' },
+      ],
+    },
+    reason: null,
+    previousDeploymentId: null,
+    idempotencyKey: null,
+    ...overrides,
+  };
+}
+
+function commands(entries: OutboxEntry[]) {
+  return entries.flatMap((e) =>
+    e.kind === 'publish' ? [{ subject: e.subject, message: e.message }] : [],
+  );
+}
+
+describe('phaseEntry', () => {
+  it('Provisioning asks the pool host for the green replicas and bounds the wait', () => {
+    const entries = phaseEntry(deployment('Provisioning'), 'Requested', NOW);
+
+    const [provision] = commands(entries);
+    expect(provision?.subject).toBe('greenlight.cmd.pool.provision.chat');
+    expect(provision?.message).toMatchObject({
+      id: `${ID}-4.pool.provision`,
+      deploymentId: ID,
+      data: { release: { version: 'v2' }, pool: { driver: 'process', replicas: 2 } },
+    });
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        kind: 'schedule-timer',
+        timerId: `pool:${ID}`,
+        dueAt: NOW + 90_000 + POOL_VERDICT_GRACE_MS,
+      }),
+    );
+  });
+
+  it('WarmingUp sends the prober every green endpoint with an absolute deadline', () => {
+    const entries = phaseEntry(deployment('WarmingUp'), 'Provisioning', NOW);
+
+    const [probe] = commands(entries);
+    expect(probe?.subject).toBe('greenlight.cmd.readiness.probe.chat');
+    expect(probe?.message.data).toEqual({
+      release: 'v2',
+      servedModel: 'chat',
+      endpoints: [
+        { replica: 0, url: 'http://127.0.0.1:9001' },
+        { replica: 1, url: 'http://127.0.0.1:9002' },
+      ],
+      warmupRequests: 2,
+      deadline: new Date(NOW + 90_000).toISOString(),
+    });
+  });
+
+  it('Verifying cancels the pool deadline', () => {
+    expect(phaseEntry(deployment('Verifying'), 'WarmingUp', NOW)).toEqual([
+      expect.objectContaining({ kind: 'cancel-timer', timerId: `pool:${ID}` }),
+    ]);
+  });
+
+  it('Failed stops the green pool, cancels the deadline and frees the service with its fence', () => {
+    const failed = deployment('Failed', { reason: 'replica 1 never became ready' });
+
+    const entries = phaseEntry(failed, 'WarmingUp', NOW);
+
+    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'publish', 'release-lock']);
+    expect(commands(entries)[0]).toMatchObject({
+      subject: 'greenlight.cmd.pool.stop.chat',
+      message: { data: { release: 'v2', reason: 'replica 1 never became ready' } },
+    });
+    expect(entries[2]).toMatchObject({ service: 'chat', deploymentId: ID, fence: 9 });
+  });
+
+  it('a deployment that ends before anything started stops nothing', () => {
+    const entries = phaseEntry(deployment('Aborted'), 'Requested', NOW);
+
+    expect(commands(entries)).toEqual([]);
+    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'release-lock']);
+  });
+});

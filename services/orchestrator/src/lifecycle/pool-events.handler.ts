@@ -1,0 +1,63 @@
+import { Controller, Logger } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { OnJetStream } from '@greenlight/bus';
+import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
+import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LifecycleService } from './lifecycle.service';
+
+/** Reports about the green pool (from the pool host and the health-prober) move the deployment. */
+@Controller()
+export class PoolEventsHandler {
+  private readonly log = new Logger(PoolEventsHandler.name);
+
+  constructor(private readonly lifecycle: LifecycleService) {}
+
+  /**
+   * The pool driver started the green replicas. Idempotent: a redelivery finds the deployment
+   * already past Provisioning and the state machine refuses the trigger.
+   */
+  @OnJetStream(eventTypeFilter('pool.provisioned'), {
+    schema: eventEnvelopeSchema('pool.provisioned'),
+  })
+  async onProvisioned(@Payload() event: EventEnvelope<'pool.provisioned'>): Promise<void> {
+    const { endpoints } = event.data;
+    await this.lifecycle.advance(
+      event.deploymentId,
+      'pool.provisioned',
+      {
+        actor: event.actor,
+        reason: LIFECYCLE_REASONS.provisioned(endpoints.length),
+        causationId: event.id,
+      },
+      () => ({ green: { endpoints } }),
+    );
+  }
+
+  /** Every green replica passed readiness. Idempotent like onProvisioned. */
+  @OnJetStream(eventTypeFilter('pool.ready'), { schema: eventEnvelopeSchema('pool.ready') })
+  async onReady(@Payload() event: EventEnvelope<'pool.ready'>): Promise<void> {
+    await this.lifecycle.advance(event.deploymentId, 'pool.ready', {
+      actor: event.actor,
+      reason: LIFECYCLE_REASONS.ready(event.data.endpoints.length),
+      causationId: event.id,
+    });
+  }
+
+  /**
+   * The green pool could not start, a replica never became ready, or one exited. Before any user
+   * traffic reached green this ends the deployment (Failed: green is stopped, blue untouched).
+   * Idempotent: once Failed, a repeated report is refused.
+   */
+  @OnJetStream(eventTypeFilter('pool.failed'), { schema: eventEnvelopeSchema('pool.failed') })
+  async onFailed(@Payload() event: EventEnvelope<'pool.failed'>): Promise<void> {
+    const outcome = await this.lifecycle.advance(event.deploymentId, 'fail', {
+      actor: event.actor,
+      reason: LIFECYCLE_REASONS.poolFailed(event.data.stage, event.data.reason),
+      causationId: event.id,
+      onlyFrom: ['Provisioning', 'WarmingUp', 'Verifying'],
+    });
+    if (outcome.status === 'refused') {
+      this.log.warn(`pool report for ${event.deploymentId} not applied: ${outcome.reason}`);
+    }
+  }
+}

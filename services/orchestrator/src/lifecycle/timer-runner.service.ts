@@ -1,0 +1,61 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { TimerStore } from '@greenlight/store';
+import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
+import type { TimerPayload } from '../deployments/outbox.util';
+import { LifecycleService } from './lifecycle.service';
+
+const POLL_MS = 250;
+/** A claimed timer is this replica's for so long; if it dies, another replica claims it again. */
+const LEASE_MS = 30_000;
+
+/**
+ * Fires durable timers (phase deadlines, bakes, standby windows) stored in Redis, so they
+ * survive restarts and run once across orchestrator replicas (claims are leased).
+ */
+@Injectable()
+export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(TimerRunner.name);
+  private interval?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly timers: TimerStore,
+    private readonly lifecycle: LifecycleService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.interval = setInterval(() => void this.tick(), POLL_MS);
+    this.interval.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.interval);
+  }
+
+  async tick(now = Date.now()): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const timer of await this.timers.claimDue(now, LEASE_MS)) {
+        const payload = timer.payload as TimerPayload;
+        // A timer is only valid for the phase it bounds: a late one is refused, not applied.
+        await this.lifecycle.advance(payload.deploymentId, payload.trigger, {
+          actor: ORCHESTRATOR_ACTOR,
+          reason: payload.reason,
+          causationId: `timer:${timer.id}`,
+          onlyFrom: [payload.phase],
+        });
+        await this.timers.complete(timer.id);
+      }
+    } catch (error) {
+      this.log.warn(`timers not fired yet: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}
