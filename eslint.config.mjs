@@ -74,6 +74,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      '.dist-*/**',
+      'dist.old-*/**',
       'node_modules/**',
       'coverage/**',
       'tmp/**',

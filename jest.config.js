@@ -5,7 +5,7 @@ const shared = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@greenlight/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.dist-', '<rootDir>/dist.old-'],
 };
 module.exports = {
   projects: [

@@ -2,12 +2,23 @@
 // Compiles every service and lib to dist/ with swc (decorator metadata kept for Nest DI),
 // rewriting @greenlight/* aliases to relative paths so plain `node` runs the output.
 import { transformFile } from '@swc/core';
-import { readFileSync, mkdirSync, writeFileSync, readdirSync, statSync, rmSync } from 'node:fs';
+import {
+  readFileSync,
+  mkdirSync,
+  writeFileSync,
+  readdirSync,
+  statSync,
+  rmSync,
+  renameSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+const dist = join(root, 'dist');
+// Built beside dist/ and swapped in at the end: a process started from dist/ while a build runs
+// (a test, a running stack) never sees a half-written tree.
+const out = join(root, `.dist-${process.pid}`);
 const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
 const { paths } = JSON.parse(
   readFileSync(join(root, 'tsconfig.base.json'), 'utf8'),
@@ -47,4 +58,12 @@ await Promise.all(
     if (map) writeFileSync(`${target}.map`, map);
   }),
 );
+const old = `${dist}.old-${process.pid}`;
+try {
+  renameSync(dist, old);
+} catch {
+  // first build: nothing to move aside
+}
+renameSync(out, dist);
+rmSync(old, { recursive: true, force: true });
 console.log(`build: ${files.length} files -> dist/ in ${Date.now() - started} ms`);

@@ -16,7 +16,7 @@ export function streamConfigs(replicas = 1): Partial<StreamConfig>[] {
     {
       name: STREAMS.events,
       description: 'greenlight events: the audit log of every deployment',
-      subjects: [SUBJECTS.eventsAll, SUBJECTS.deployRejected],
+      subjects: [SUBJECTS.eventsAll, SUBJECTS.deployRejected, SUBJECTS.commandRejected],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
@@ -62,8 +62,13 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
 
 /** Which stream captures a subject or a filter (wildcards allowed after the fixed prefix). */
 export function streamFor(subject: string): string {
-  if (subject.startsWith('greenlight.evt.') || subject === SUBJECTS.deployRejected)
+  if (
+    subject.startsWith('greenlight.evt.') ||
+    subject === SUBJECTS.deployRejected ||
+    subject === SUBJECTS.commandRejected
+  ) {
     return STREAMS.events;
+  }
   if (subject.startsWith('greenlight.cmd.') || subject === SUBJECTS.deployRequested) {
     return STREAMS.commands;
   }

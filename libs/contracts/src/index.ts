@@ -14,4 +14,5 @@ export * from './events/cache-events.schema';
 export * from './events/event-registry.schema';
 export * from './commands/commands.schema';
 export * from './routing/routing-table.schema';
+export * from './routing/data-plane.schema';
 export * from './config/config.util';

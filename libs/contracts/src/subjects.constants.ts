@@ -14,6 +14,8 @@ export const SUBJECT_ROOT = 'greenlight';
 export const SUBJECTS = {
   deployRequested: 'greenlight.deploy.requested',
   deployRejected: 'greenlight.deploy.rejected',
+  /** Commands whose payload is invalid are answered here (they may lack a deployment id). */
+  commandRejected: 'greenlight.command.rejected',
   eventsAll: 'greenlight.evt.>',
   commandsAll: 'greenlight.cmd.>',
 } as const;

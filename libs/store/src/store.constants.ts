@@ -23,6 +23,8 @@ export const STORE_KEYS = {
   timersInFlight: `${KEY_PREFIX}timers:inflight`,
   /** hash timerId -> JSON { dueAt, payload }. */
   timersData: `${KEY_PREFIX}timers:data`,
+  /** Counter: the last routing-table version handed out for a service (versions only grow). */
+  routingVersion: (service: string) => `${KEY_PREFIX}svc:${service}:routing-version`,
   /** hash "<service>/<release>" -> JSON pool entry (who started it, how to stop it). */
   pools: `${KEY_PREFIX}pools`,
 } as const;

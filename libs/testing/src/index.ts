@@ -2,3 +2,4 @@ export * from './ports.util';
 export * from './process.util';
 export * from './servers';
 export * from './stack';
+export * from './simulator';

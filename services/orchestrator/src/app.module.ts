@@ -4,7 +4,9 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import type { OrchestratorConfig } from './config/orchestrator.config';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { ControlModule } from './control/control.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { RoutesModule } from './routes/routes.module';
 
 @Module({})
 export class AppModule {
@@ -16,6 +18,8 @@ export class AppModule {
         AuthModule,
         DeploymentsModule,
         LifecycleModule,
+        ControlModule,
+        RoutesModule,
         AuditModule,
       ],
     };

@@ -10,6 +10,7 @@ import {
   ServiceNameSchema,
 } from '../events/envelope.schema';
 import {
+  AffinitySchema,
   ANALYSIS_METRICS,
   CachesSchema,
   HttpUrlSchema,
@@ -70,11 +71,19 @@ export const AnalysisStartCommandSchema = z.object({
   blue: PoolTargetSchema.nullable(),
 });
 
-/** Set the split of `service`; `version` orders routing changes (a stale one is ignored). */
+/**
+ * Set the split of `service`; `version` orders routing changes (a stale or repeated one is
+ * refused). `pools` replaces where the pools are (the canary's first step); without it only the
+ * weights change (a ramp step, a rollback).
+ */
 export const TrafficSetCommandSchema = z.object({
   service: ServiceNameSchema,
   weights: TrafficWeightsSchema,
   version: z.number().int().positive(),
+  pools: z
+    .object({ blue: PoolTargetSchema.nullable(), green: PoolTargetSchema.nullable() })
+    .optional(),
+  affinity: AffinitySchema.optional(),
 });
 
 /** Wait for the pool to have nothing in flight, then hold it in standby. */

@@ -25,7 +25,9 @@ const stored: Deployment = {
   blue: {
     release: { version: 'v1', model: { id: 'm' } },
     pool: { driver: 'process', replicas: 1, command: 'sim --port {port}', stopTimeout: 120_000 },
+    endpoints: [{ replica: 0, url: 'http://127.0.0.1:9001' }],
   },
+  routingVersion: null,
   reason: null,
   green: null,
   previousDeploymentId: null,

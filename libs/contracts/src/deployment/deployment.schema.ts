@@ -20,8 +20,12 @@ export const TrafficWeightsSchema = z
   .refine((w) => w.blue + w.green === 100, WEIGHTS_SUM_MESSAGE);
 export type TrafficWeights = z.output<typeof TrafficWeightsSchema>;
 
-/** The release being replaced and the pool serving it. */
-export const BlueSchema = z.strictObject({ release: ReleaseSchema, pool: ParsedPoolSchema });
+/** The release being replaced, the pool serving it, and where its replicas listen. */
+export const BlueSchema = z.strictObject({
+  release: ReleaseSchema,
+  pool: ParsedPoolSchema,
+  endpoints: z.array(PoolEndpointSchema).min(1).max(64),
+});
 
 /** Where the new release's replicas listen. */
 export const GreenSchema = z.strictObject({
@@ -46,7 +50,10 @@ export const DeploymentSchema = z.strictObject({
   updatedAt: z.iso.datetime(),
   /** Index into request.strategy.steps; null before the canary starts. */
   stepIndex: z.number().int().min(0).nullable(),
+  /** The split the data plane confirmed last (traffic.shifted). */
   weights: z.strictObject({ blue: PercentSchema, green: PercentSchema }),
+  /** Version of the routing change asked for last; its traffic.shifted moves the deployment on. */
+  routingVersion: z.number().int().positive().nullable(),
   blue: BlueSchema.nullable(),
   /** The green replicas, once the pool driver started them. */
   green: GreenSchema.nullable(),

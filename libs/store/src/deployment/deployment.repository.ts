@@ -134,6 +134,14 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
     return this.redis.smembers(STORE_KEYS.outboxPending);
   }
 
+  /**
+   * The next routing-table version of a service: strictly greater than every one handed out
+   * before, across deployments and orchestrator replicas, so the data plane can refuse stale ones.
+   */
+  async nextRoutingVersion(service: string): Promise<number> {
+    return this.redis.incr(STORE_KEYS.routingVersion(service));
+  }
+
   /** Releases the service lock only if `id` still holds it with `fence`. */
   async releaseLock(service: string, id: string, fence: number): Promise<boolean> {
     const released = await this.redis.glReleaseLock(STORE_KEYS.lock(service), id, fence);

@@ -88,7 +88,9 @@ export class DeploymentsService {
     request: DeployRequest,
     origin: RequestOrigin,
   ): Promise<RequestOutcome> {
-    const blue = await this.liveRelease(request.service);
+    const live = await this.liveRelease(request.service);
+    // What serves the service now becomes this deployment's blue (its replicas keep serving).
+    const blue = live?.green ? live : null;
     const start = transition('Requested', 'start', {
       hasBlue: blue !== null,
       remainingSteps: request.strategy.steps.length,
@@ -111,7 +113,14 @@ export class DeploymentsService {
       updatedAt: now,
       stepIndex: null,
       weights: blue ? { blue: 100, green: 0 } : { blue: 0, green: 0 },
-      blue: blue ? { release: blue.request.release, pool: blue.request.pool } : null,
+      routingVersion: null,
+      blue: blue?.green
+        ? {
+            release: blue.request.release,
+            pool: blue.request.pool,
+            endpoints: blue.green.endpoints,
+          }
+        : null,
       reason: null,
       green: null,
       previousDeploymentId: blue?.id ?? null,

@@ -24,8 +24,10 @@ export type OutboxEntry =
 export interface TimerPayload {
   deploymentId: string;
   trigger: 'fail' | 'step.passed' | 'standby.expired';
-  /** The timer only applies while the deployment is in this phase. */
+  /** The timer only applies while the deployment is in this phase… */
   phase: Deployment['phase'];
+  /** …and, for a bake, at this step. */
+  step?: number;
   reason: string;
 }
 

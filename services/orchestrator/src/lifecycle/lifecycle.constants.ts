@@ -11,6 +11,11 @@ export function poolTimerId(deploymentId: string): string {
   return `pool:${deploymentId}`;
 }
 
+/** The bake of the current canary/ramp step; one per deployment, replaced step by step. */
+export function bakeTimerId(deploymentId: string): string {
+  return `bake:${deploymentId}`;
+}
+
 export const LIFECYCLE_REASONS = {
   provisioning: 'starting the green pool',
   provisioned: (replicas: number) =>
@@ -20,4 +25,11 @@ export const LIFECYCLE_REASONS = {
   poolFailed: (stage: string, reason: string) => `green pool failed (${stage}): ${reason}`,
   noPoolVerdict: (phase: string, seconds: number) =>
     `no answer about the green pool ${seconds} s past its deadline while ${phase} (is the drainer or the health-prober down?)`,
+  verified: (reasons: string[]) =>
+    `green verified${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+  verifyFailed: (reasons: string[]) =>
+    `green failed verification: ${reasons.join('; ') || 'no reason given'}`,
+  baked: (step: number, weight: number, bakeMs: number) =>
+    `step ${step + 1} (${weight} % green) baked ${Math.round(bakeMs / 1000)} s`,
+  rolledBack: (version: number) => `blue takes 100 % again (routing version ${version} confirmed)`,
 } as const;

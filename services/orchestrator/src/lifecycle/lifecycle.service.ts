@@ -10,10 +10,10 @@ import {
 import { DeploymentRepository, StaleVersionError } from '@greenlight/store';
 import { runWithLogContext } from '@greenlight/telemetry';
 import { OutboxPublisher } from '../deployments/outbox.publisher';
-import { publishEvent } from '../deployments/outbox.util';
+import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { phaseChangedEvent } from '../deployments/phase-event.util';
 import { MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
-import { phaseEntry } from './phase-entry.util';
+import { needsRouting, phaseEntry, stepOnEntry } from './phase-entry.util';
 
 /** Why a trigger fires, as the audit log shows it. */
 export interface Cause {
@@ -23,6 +23,8 @@ export interface Cause {
   causationId: string | null;
   /** Only if the deployment is still in one of these phases (a timer, a late report). */
   onlyFrom?: readonly Phase[];
+  /** Only while this canary/ramp step is the current one (a bake timer). */
+  onlyAtStep?: number;
 }
 
 export type AdvanceOutcome =
@@ -45,6 +47,10 @@ export class LifecycleService {
     private readonly outbox: OutboxPublisher,
   ) {}
 
+  get(deploymentId: string): Promise<Deployment | null> {
+    return this.repo.get(deploymentId);
+  }
+
   advance(
     deploymentId: string,
     trigger: Trigger,
@@ -54,6 +60,34 @@ export class LifecycleService {
     return runWithLogContext({ deploymentId }, () =>
       this.advanceOnce(deploymentId, trigger, cause, change),
     );
+  }
+
+  /**
+   * Changes a deployment without moving it (a confirmed routing change, a scheduled bake), with
+   * its side effects, under the same compare-and-set. `decide` returns null to change nothing.
+   */
+  async amend(
+    deploymentId: string,
+    decide: (current: Deployment) => { change: Partial<Deployment>; entries: OutboxEntry[] } | null,
+  ): Promise<Deployment | null> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.repo.get(deploymentId);
+      if (!current) return null;
+      const decision = decide(current);
+      if (!decision) return null;
+      const next = { ...current, ...decision.change, updatedAt: new Date().toISOString() };
+      try {
+        const stored = await this.repo.update(next, current.version, decision.entries);
+        await this.outbox
+          .flush(deploymentId)
+          .catch((error: unknown) =>
+            this.log.warn(`stored; side effects later: ${(error as Error).message}`),
+          );
+        return stored;
+      } catch (error) {
+        if (!(error instanceof StaleVersionError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private async advanceOnce(
@@ -78,6 +112,13 @@ export class LifecycleService {
           deployment: current,
         };
       }
+      if (cause.onlyAtStep !== undefined && current.stepIndex !== cause.onlyAtStep) {
+        return {
+          status: 'refused',
+          reason: `'${trigger}' was for step ${cause.onlyAtStep + 1}; the deployment is at step ${(current.stepIndex ?? -1) + 1}`,
+          deployment: current,
+        };
+      }
       const steps = current.request.strategy.steps.length;
       const result = transition(current.phase, trigger, {
         hasBlue: current.blue !== null,
@@ -90,10 +131,17 @@ export class LifecycleService {
       }
 
       const now = Date.now();
-      const next: Deployment = {
+      const entered = {
         ...current,
         ...change(current),
         phase: result.to,
+        stepIndex: stepOnEntry(current, result.to),
+      };
+      const next: Deployment = {
+        ...entered,
+        routingVersion: needsRouting(entered)
+          ? await this.repo.nextRoutingVersion(current.service)
+          : current.routingVersion,
         paused: pausedAfter(result.to, current.paused),
         seq: current.seq + 1,
         updatedAt: new Date(now).toISOString(),

@@ -28,6 +28,7 @@ function deployment(phase: Phase, overrides: Partial<Deployment> = {}): Deployme
     updatedAt: new Date(NOW).toISOString(),
     stepIndex: null,
     weights: { blue: 0, green: 0 },
+    routingVersion: null,
     blue: null,
     green: {
       endpoints: [
@@ -96,18 +97,62 @@ describe('phaseEntry', () => {
 
     const entries = phaseEntry(failed, 'WarmingUp', NOW);
 
-    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'publish', 'release-lock']);
+    expect(entries.map((e) => e.kind)).toEqual([
+      'cancel-timer',
+      'cancel-timer',
+      'publish',
+      'release-lock',
+    ]);
     expect(commands(entries)[0]).toMatchObject({
       subject: 'greenlight.cmd.pool.stop.chat',
       message: { data: { release: 'v2', reason: 'replica 1 never became ready' } },
     });
-    expect(entries[2]).toMatchObject({ service: 'chat', deploymentId: ID, fence: 9 });
+    expect(entries[3]).toMatchObject({ service: 'chat', deploymentId: ID, fence: 9 });
   });
 
   it('a deployment that ends before anything started stops nothing', () => {
     const entries = phaseEntry(deployment('Aborted'), 'Requested', NOW);
 
     expect(commands(entries)).toEqual([]);
-    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'release-lock']);
+    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'cancel-timer', 'release-lock']);
+  });
+
+  it('a canary step asks for its weight with a fresh routing version and says where both pools are', () => {
+    const canary = deployment('Canary', {
+      stepIndex: 0,
+      routingVersion: 12,
+      weights: { blue: 100, green: 0 },
+      blue: {
+        release: { version: 'v1', model: { id: 'm' } },
+        pool: { driver: 'static', endpoints: ['http://127.0.0.1:8001'] },
+        endpoints: [{ replica: 0, url: 'http://127.0.0.1:8001' }],
+      },
+    });
+
+    const [set] = commands(phaseEntry(canary, 'Verifying', NOW));
+
+    expect(set?.subject).toBe('greenlight.cmd.traffic.set.chat');
+    expect(set?.message.data).toEqual({
+      service: 'chat',
+      weights: { blue: 99, green: 1 },
+      version: 12,
+      pools: {
+        blue: { release: 'v1', endpoints: ['http://127.0.0.1:8001'] },
+        green: { release: 'v2', endpoints: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'] },
+      },
+      affinity: 'session',
+    });
+  });
+
+  it('a rollback asks for blue 100 % and stops the bake', () => {
+    const rollingBack = deployment('RollingBack', { stepIndex: 1, routingVersion: 13 });
+
+    const entries = phaseEntry(rollingBack, 'Ramping', NOW);
+
+    expect(entries[0]).toMatchObject({ kind: 'cancel-timer', timerId: `bake:${ID}` });
+    expect(commands(entries)[0]?.message.data).toMatchObject({
+      weights: { blue: 100, green: 0 },
+      version: 13,
+    });
   });
 });

@@ -1,6 +1,16 @@
-import { isTerminal, type Deployment, type Phase } from '@greenlight/contracts';
+import {
+  isTerminal,
+  type Deployment,
+  type Phase,
+  type TrafficWeights,
+} from '@greenlight/contracts';
 import { sendCommand, type OutboxEntry } from '../deployments/outbox.util';
-import { LIFECYCLE_REASONS, POOL_VERDICT_GRACE_MS, poolTimerId } from './lifecycle.constants';
+import {
+  bakeTimerId,
+  LIFECYCLE_REASONS,
+  POOL_VERDICT_GRACE_MS,
+  poolTimerId,
+} from './lifecycle.constants';
 
 /**
  * What the orchestrator sets in motion when a deployment enters its current phase: the commands
@@ -56,6 +66,17 @@ export function phaseEntry(deployment: Deployment, from: Phase | null, now: numb
     }
     case 'Verifying':
       return [{ id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId }];
+    case 'Canary':
+    case 'Ramping':
+    case 'Promoted':
+    case 'RollingBack': {
+      const weights = targetWeights(deployment);
+      if (!weights) return [];
+      return [
+        { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
+        setTraffic(deployment, weights, cause),
+      ];
+    }
     default:
       break;
   }
@@ -71,7 +92,10 @@ function ending(
   cause: string,
   timerId: string,
 ): OutboxEntry[] {
-  const entries: OutboxEntry[] = [{ id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId }];
+  const entries: OutboxEntry[] = [
+    { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
+    { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
+  ];
   const greenStarted = from !== null && from !== 'Requested';
   if (deployment.phase !== 'Completed' && greenStarted) {
     entries.push(
@@ -94,6 +118,70 @@ function ending(
     fence: deployment.fence,
   });
   return entries;
+}
+
+/** Canary starts at the first step; each ramp moves one step on; other phases keep it. */
+export function stepOnEntry(current: Deployment, to: Phase): number | null {
+  if (to === 'Canary') return 0;
+  if (to === 'Ramping') return (current.stepIndex ?? -1) + 1;
+  return current.stepIndex;
+}
+
+/** Entering this phase changes the split, so it needs a new routing version. */
+export function needsRouting(entering: Deployment): boolean {
+  return targetWeights(entering) !== null;
+}
+
+/** The split a phase asks the data plane for, or null when it already has it. */
+export function targetWeights(deployment: Deployment): TrafficWeights | null {
+  const { steps } = deployment.request.strategy;
+  switch (deployment.phase) {
+    case 'Canary':
+    case 'Ramping': {
+      const step = steps[deployment.stepIndex ?? 0];
+      return step ? { blue: 100 - step.weight, green: step.weight } : null;
+    }
+    case 'Promoted':
+      return deployment.weights.green === 100 && deployment.weights.blue === 0
+        ? null
+        : { blue: 0, green: 100 };
+    case 'RollingBack':
+      return { blue: 100, green: 0 };
+    default:
+      return null;
+  }
+}
+
+/**
+ * One routing change. It always says where both pools are, not only the weights: the table in
+ * force may still be the previous deployment's, whose pools are not this one's.
+ */
+function setTraffic(deployment: Deployment, weights: TrafficWeights, cause: string): OutboxEntry {
+  const { blue, green, request } = deployment;
+  return sendCommand(
+    deployment,
+    'traffic.set',
+    {
+      service: deployment.service,
+      weights,
+      version: deployment.routingVersion ?? 1,
+      ...(green
+        ? {
+            pools: {
+              blue: blue
+                ? { release: blue.release.version, endpoints: blue.endpoints.map((e) => e.url) }
+                : null,
+              green: {
+                release: request.release.version,
+                endpoints: green.endpoints.map((e) => e.url),
+              },
+            },
+          }
+        : {}),
+      affinity: request.strategy.affinity,
+    },
+    cause,
+  );
 }
 
 function scheduleTimer(

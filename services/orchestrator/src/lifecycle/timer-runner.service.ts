@@ -49,6 +49,7 @@ export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdow
           reason: payload.reason,
           causationId: `timer:${timer.id}`,
           onlyFrom: [payload.phase],
+          ...(payload.step === undefined ? {} : { onlyAtStep: payload.step }),
         });
         await this.timers.complete(timer.id);
       }

@@ -1,0 +1,95 @@
+import { Controller, Logger } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { OnJetStream } from '@greenlight/bus';
+import {
+  eventEnvelopeSchema,
+  eventTypeFilter,
+  type Deployment,
+  type EventEnvelope,
+} from '@greenlight/contracts';
+import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
+import type { OutboxEntry } from '../deployments/outbox.util';
+import { bakeTimerId, LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LifecycleService } from './lifecycle.service';
+
+/** The data plane confirmed a routing change: bake the step, or finish the rollback. */
+@Controller()
+export class TrafficEventsHandler {
+  private readonly log = new Logger(TrafficEventsHandler.name);
+
+  constructor(private readonly lifecycle: LifecycleService) {}
+
+  /**
+   * Idempotent: only the confirmation of the routing version the deployment asked for last
+   * counts, and only once (its weights are recorded; a redelivery finds them recorded already).
+   */
+  @OnJetStream(eventTypeFilter('traffic.shifted'), {
+    schema: eventEnvelopeSchema('traffic.shifted'),
+  })
+  async onShifted(@Payload() event: EventEnvelope<'traffic.shifted'>): Promise<void> {
+    const { version, weights } = event.data;
+    const recorded = await this.lifecycle.amend(event.deploymentId, (current) => {
+      if (current.routingVersion !== version) return null;
+      if (current.weights.blue === weights.blue && current.weights.green === weights.green) {
+        return null; // already recorded: a redelivery, or a split that did not change
+      }
+      return { change: { weights }, entries: bakeEntries({ ...current, weights }, event.id) };
+    });
+    const deployment = recorded ?? (await this.lifecycle.get(event.deploymentId));
+    if (!deployment || deployment.routingVersion !== version) return;
+    this.log.log(`routing ${version} confirmed: blue ${weights.blue} %, green ${weights.green} %`);
+
+    if (deployment.phase === 'RollingBack' && weights.blue === 100) {
+      await this.lifecycle.advance(event.deploymentId, 'rollback.completed', {
+        actor: event.actor,
+        reason: LIFECYCLE_REASONS.rolledBack(version),
+        causationId: event.id,
+        onlyFrom: ['RollingBack'],
+      });
+    } else if (isBaking(deployment) && stepOf(deployment)?.bake === 0) {
+      await this.passStep(deployment, event.id);
+    }
+  }
+
+  private async passStep(deployment: Deployment, causationId: string): Promise<void> {
+    const index = deployment.stepIndex ?? 0;
+    const step = stepOf(deployment);
+    await this.lifecycle.advance(deployment.id, 'step.passed', {
+      actor: ORCHESTRATOR_ACTOR,
+      reason: LIFECYCLE_REASONS.baked(index, step?.weight ?? 0, 0),
+      causationId,
+      onlyFrom: ['Canary', 'Ramping'],
+      onlyAtStep: index,
+    });
+  }
+}
+
+function isBaking(deployment: Deployment): boolean {
+  return deployment.phase === 'Canary' || deployment.phase === 'Ramping';
+}
+
+function stepOf(deployment: Deployment) {
+  return deployment.request.strategy.steps[deployment.stepIndex ?? 0];
+}
+
+/** A confirmed canary/ramp step starts its bake: a durable timer, so a restart does not reset it. */
+function bakeEntries(deployment: Deployment, causationId: string): OutboxEntry[] {
+  const step = stepOf(deployment);
+  if (!isBaking(deployment) || !step || step.bake === 0) return [];
+  const index = deployment.stepIndex ?? 0;
+  return [
+    {
+      id: `${causationId}.bake`,
+      kind: 'schedule-timer',
+      timerId: bakeTimerId(deployment.id),
+      dueAt: Date.now() + step.bake,
+      payload: {
+        deploymentId: deployment.id,
+        trigger: 'step.passed',
+        phase: deployment.phase,
+        step: index,
+        reason: LIFECYCLE_REASONS.baked(index, step.weight, step.bake),
+      },
+    },
+  ];
+}

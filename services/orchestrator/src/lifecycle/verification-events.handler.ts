@@ -1,0 +1,26 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { OnJetStream } from '@greenlight/bus';
+import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
+import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LifecycleService } from './lifecycle.service';
+
+/** The eval-runner's verdict on green ends Verifying. */
+@Controller()
+export class VerificationEventsHandler {
+  constructor(private readonly lifecycle: LifecycleService) {}
+
+  /** Idempotent: once the deployment left Verifying, a repeated verdict is refused. */
+  @OnJetStream(eventTypeFilter('eval.completed'), { schema: eventEnvelopeSchema('eval.completed') })
+  async onEvalCompleted(@Payload() event: EventEnvelope<'eval.completed'>): Promise<void> {
+    const { passed, reasons } = event.data;
+    await this.lifecycle.advance(event.deploymentId, passed ? 'verify.passed' : 'verify.failed', {
+      actor: event.actor,
+      reason: passed
+        ? LIFECYCLE_REASONS.verified(reasons)
+        : LIFECYCLE_REASONS.verifyFailed(reasons),
+      causationId: event.id,
+      onlyFrom: ['Verifying'],
+    });
+  }
+}
