@@ -40,6 +40,11 @@ function boundaries({ tests }) {
         sourceTag: 'scope:testing',
         onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing'],
       },
+      { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+      {
+        sourceTag: 'scope:bench',
+        onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing'],
+      },
       {
         sourceTag: 'scope:cli',
         onlyDependOnLibsWithTags: ['scope:core', 'scope:runtime', 'scope:testing', 'scope:cli'],

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
+import { deployRequest } from '@greenlight/fixtures';
 import { startStack, waitFor, type Stack } from '@greenlight/testing';
 import { apiClient, type PhaseEvent } from '../support/api.util';
-import { deployRequest } from '../support/release.fixture';
 
 interface AuditEvent {
   id: string;

@@ -1,7 +1,7 @@
 import { connect, JSONCodec, type NatsConnection } from 'nats';
+import { deployRequest } from '@greenlight/fixtures';
 import { startStack, waitFor, type Stack } from '@greenlight/testing';
 import { apiClient, type PhaseEvent } from '../support/api.util';
-import { deployRequest } from '../support/release.fixture';
 
 const codec = JSONCodec<unknown>();
 

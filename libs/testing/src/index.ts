@@ -3,3 +3,4 @@ export * from './process.util';
 export * from './servers';
 export * from './stack';
 export * from './simulator';
+export * from './haproxy';

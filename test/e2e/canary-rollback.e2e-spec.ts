@@ -1,0 +1,136 @@
+import { connect, type NatsConnection } from 'nats';
+import { seedLiveRelease, deployRequest, publishEvalVerdict } from '@greenlight/fixtures';
+import {
+  startSimulator,
+  startStack,
+  waitFor,
+  type SimulatorHandle,
+  type Stack,
+} from '@greenlight/testing';
+import { apiClient, type PhaseEvent } from '../support/api.util';
+
+const SERVICE = 'chat-rb';
+const SIM =
+  'greenlight-sim --port {port} --model {model} --version {version} --chat-template {template}';
+
+interface Routes {
+  version: number;
+  pools: { blue: { weight: number; release: string } | null; green: { weight: number } | null };
+}
+
+async function poolsServing(gateway: string, n: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const response = await fetch(`${gateway}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-session-id': `s-${i}-${Math.random()}` },
+        body: JSON.stringify({
+          model: SERVICE,
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 2,
+        }),
+      });
+      await response.text();
+      if (response.status !== 200) throw new Error(`gateway answered ${response.status}`);
+      const pool = response.headers.get('x-greenlight-pool') ?? 'none';
+      counts[pool] = (counts[pool] ?? 0) + 1;
+    }),
+  );
+  return counts;
+}
+
+describe('canary and rollback: the orchestrator drives the traffic-shifter, the gateway applies it', () => {
+  let stack: Stack;
+  let nc: NatsConnection;
+  let api: ReturnType<typeof apiClient>;
+  const blue: SimulatorHandle[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ logDir: 'tmp/e2e-logs/canary-rollback' });
+    nc = await connect({ servers: stack.nats });
+    api = apiClient(stack.urls.orchestrator, stack.operatorToken);
+    for (let i = 0; i < 2; i++) blue.push(await startSimulator({ model: SERVICE, version: 'v1' }));
+    await seedLiveRelease(
+      stack.redis,
+      SERVICE,
+      'v1',
+      blue.map((s) => s.url),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(blue.map((s) => s.stop()));
+    await nc?.close();
+    await stack?.dispose();
+  });
+
+  const phasesOf = async (id: string) =>
+    (await api.get<{ items: PhaseEvent[] }>(`/v1/deployments/${id}/events`)).body.items
+      .filter((e) => e.type === 'deployment.phase_changed')
+      .map((e) => e.data.to);
+
+  it('a verified release takes its canary share through the gateway, and a rollback puts every new request back on blue', async () => {
+    const created = await api.post<{ id: string }>(
+      '/v1/deployments',
+      deployRequest(SERVICE, 'v2', {
+        pool: { driver: 'process', replicas: 2, command: SIM },
+        strategy: {
+          readiness: { timeout: '60s', warmupRequests: 1 },
+          steps: [{ weight: 50, bake: '10m' }, { weight: 100 }],
+        },
+      }),
+    );
+    expect(created.status).toBe(202);
+    const id = created.body.id;
+    await waitFor(async () => (await phasesOf(id)).includes('Verifying'), {
+      what: 'Verifying',
+      timeoutMs: 60_000,
+    });
+
+    await publishEvalVerdict(nc, { id, service: SERVICE }, true);
+
+    const canary = await waitFor(
+      async () => {
+        const d = (
+          await api.get<{ phase: string; weights: { green: number } }>(`/v1/deployments/${id}`)
+        ).body;
+        return d.phase === 'Canary' && d.weights.green === 50 ? d : undefined;
+      },
+      { what: 'the canary split confirmed by the data plane', timeoutMs: 30_000 },
+    );
+    expect(canary.phase).toBe('Canary');
+    const routes = await api.get<Routes>(`/v1/services/${SERVICE}/routes`);
+    expect(routes.body.pools.blue).toMatchObject({ release: 'v1', weight: 50 });
+    expect(routes.body.pools.green).toMatchObject({ weight: 50 });
+    const split = await poolsServing(stack.urls.gateway, 200);
+    expect(split['blue']).toBeGreaterThan(50);
+    expect(split['green']).toBeGreaterThan(50);
+
+    const rollback = await api.post<{ phase: string }>(`/v1/deployments/${id}/rollback`, {
+      reason: 'e2e',
+    });
+    expect(rollback.status).toBe(202);
+    await waitFor(async () => (await phasesOf(id)).includes('RolledBack'), {
+      what: 'RolledBack',
+      timeoutMs: 30_000,
+    });
+
+    expect(await poolsServing(stack.urls.gateway, 200)).toEqual({ blue: 200 });
+    const phases = await phasesOf(id);
+    expect(phases).toEqual([
+      'Requested',
+      'Provisioning',
+      'WarmingUp',
+      'Verifying',
+      'Canary',
+      'RollingBack',
+      'RolledBack',
+    ]);
+    const after = await api.get<Routes>(`/v1/services/${SERVICE}/routes`);
+    expect(after.body.version).toBeGreaterThan(routes.body.version);
+    expect(after.body.pools.blue).toMatchObject({ release: 'v1', weight: 100 });
+    // A second rollback of an ended deployment is refused and changes nothing.
+    const again = await api.post(`/v1/deployments/${id}/rollback`);
+    expect(again.status).toBe(409);
+  });
+});
