@@ -9,7 +9,7 @@ import {
   type SimulatorHandle,
   type Stack,
 } from '@greenlight/testing';
-import { RoutingClient } from './bench-stack.util';
+import { RoutingClient } from '@greenlight/fixtures';
 import {
   closedLoop,
   openLoop,

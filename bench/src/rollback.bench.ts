@@ -12,7 +12,7 @@ import {
 import { percentile, round, table } from './load.util';
 
 const SERVICE = 'bench-rb';
-const ROLLBACKS = 30;
+const ROLLBACKS = Number(process.env.ROLLBACKS ?? 30);
 const CLIENTS = 8;
 /** How long after a rollback the client keeps watching for a request that still lands on green. */
 const OBSERVE_MS = 400;
@@ -21,6 +21,8 @@ interface Sample {
   sentAt: number;
   pool: string;
   ok: boolean;
+  /** Status and body (or the error) of a failed request. */
+  failure?: string;
 }
 
 /**
@@ -57,28 +59,38 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
       messages: [{ role: 'user', content: 'hi' }],
       max_tokens: 1,
     });
-    load = Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (running) {
-          const sentAt = performance.now();
-          try {
-            const response = await gateway.request({
-              method: 'POST',
-              path: '/v1/chat/completions',
-              headers: { 'content-type': 'application/json', 'x-session-id': `${Math.random()}` },
-              body,
-            });
-            await response.body.text();
-            const pool = String(response.headers['x-greenlight-pool'] ?? 'none');
-            samples.push({ sentAt, pool, ok: response.statusCode === 200 });
-          } catch {
-            samples.push({ sentAt, pool: 'none', ok: false });
+    const startLoad = () => {
+      load = Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          while (running) {
+            const sentAt = performance.now();
+            try {
+              const response = await gateway.request({
+                method: 'POST',
+                path: '/v1/chat/completions',
+                headers: { 'content-type': 'application/json', 'x-session-id': `${Math.random()}` },
+                body,
+              });
+              const text = await response.body.text();
+              const pool = String(response.headers['x-greenlight-pool'] ?? 'none');
+              const ok = response.statusCode === 200;
+              samples.push({
+                sentAt,
+                pool,
+                ok,
+                ...(ok ? {} : { failure: `${response.statusCode} ${text.slice(0, 200)}` }),
+              });
+            } catch (error) {
+              samples.push({ sentAt, pool: 'none', ok: false, failure: String(error) });
+            }
           }
-        }
-      }),
-    ).then(() => gateway.close());
+        }),
+      ).then(() => gateway.close());
+    };
 
     const latencies: number[] = [];
+    /** The orchestrator's share: the REST call returns once the routing command is on the bus. */
+    const restMs: number[] = [];
     for (let i = 1; i <= ROLLBACKS; i++) {
       const created = await api(
         'POST',
@@ -106,10 +118,13 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
         },
         { timeoutMs: 30_000, what: 'the canary at 50 %' },
       );
+      // Traffic starts once the service has a routing table (before it, the gateway knows no route).
+      if (!load) startLoad();
       await sleep(100); // steady traffic on both pools before the rollback
 
       const t0 = performance.now();
       const rolled = await api('POST', `/v1/deployments/${id}/rollback`, { reason: 'bench' });
+      restMs.push(performance.now() - t0);
       if (rolled.status !== 202)
         throw new Error(`rollback ${i} refused: ${JSON.stringify(rolled.body)}`);
       await sleep(OBSERVE_MS);
@@ -125,7 +140,12 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
     running = false;
     await load;
 
-    const failed = samples.filter((s) => !s.ok).length;
+    const failures = samples.filter((s) => !s.ok);
+    const failed = failures.length;
+    const reasons = new Map<string, number>();
+    for (const f of failures)
+      reasons.set(f.failure ?? '?', (reasons.get(f.failure ?? '?') ?? 0) + 1);
+    for (const [reason, count] of reasons) console.log(`failed ×${count}: ${reason}`);
     const result = {
       n: latencies.length,
       p50_ms: round(percentile(latencies, 50), 2),
@@ -135,8 +155,24 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
     };
     console.log(
       table([
-        ['rollbacks', 'requests sent', 'p50 ms', 'p99 ms', 'max ms', 'failed requests'],
-        [result.n, samples.length, result.p50_ms, result.p99_ms, result.max_ms, failed],
+        [
+          'rollbacks',
+          'requests sent',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'REST p50/p99 ms',
+          'failed requests',
+        ],
+        [
+          result.n,
+          samples.length,
+          result.p50_ms,
+          result.p99_ms,
+          result.max_ms,
+          `${round(percentile(restMs, 50), 1)}/${round(percentile(restMs, 99), 1)}`,
+          failed,
+        ],
       ]),
     );
     return result;

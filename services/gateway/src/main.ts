@@ -1,7 +1,25 @@
 import 'reflect-metadata';
-import { readConfig, runService } from '@greenlight/runtime';
-import { AppModule } from './app.module';
+import { readConfig } from '@greenlight/runtime';
 import { GatewayConfigSchema } from './config/gateway.config';
+import { startGateway } from './gateway-server';
 
 const config = readConfig(GatewayConfigSchema);
-runService(AppModule.register(config), config, { component: 'gateway' });
+startGateway(config).then(
+  (gateway) => {
+    const stop = (): void => {
+      gateway.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`gateway shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  },
+  (error: unknown) => {
+    process.stderr.write(`gateway failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

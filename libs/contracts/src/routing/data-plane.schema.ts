@@ -68,6 +68,8 @@ export const PoolMetricsSchema = z.object({
   errors: z.number().int().min(0),
   /** Streams that ended without [DONE] (upstream cut, client gone counts separately). */
   abortedStreams: z.number().int().min(0),
+  /** Streams the client walked away from before [DONE] (not the pool's fault). */
+  clientAbortedStreams: z.number().int().min(0).optional(),
   ttft: HistogramSnapshotSchema,
   itl: HistogramSnapshotSchema,
   /** End-to-end seconds per output token (a long answer is not a slow one). */

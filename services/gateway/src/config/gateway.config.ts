@@ -1,8 +1,49 @@
-import type { z } from 'zod';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
 import { BaseServiceConfigSchema, DEFAULT_PORTS, PortSchema } from '@greenlight/contracts';
+
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+export const INSTANCE_ID_MESSAGE =
+  'must be 1-100 characters of letters, digits, ".", "_", ":" and "-"';
+export const DEFAULT_DATA_DIR = join('.greenlight', 'data');
+
+const millis = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
   PORT: PortSchema.default(DEFAULT_PORTS['gateway']),
+  /** Names this instance in acks, heartbeats and metrics; `<hostname>:<port>:<pid>` when unset. */
+  GATEWAY_INSTANCE: z.string().regex(INSTANCE_ID, INSTANCE_ID_MESSAGE).optional(),
+  /** Where the applied routing tables are kept for a restart without NATS. */
+  ROUTES_FILE: z.string().min(1).optional(),
+  POOL_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  /** Upper bound of kept-alive connections to one replica (undici Pool `connections`). */
+  GATEWAY_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(256),
+  GATEWAY_CONNECT_TIMEOUT_MS: millis(50, 60_000, 2_000),
+  /** Until the replica's response headers: covers queueing and prefill of a long prompt. */
+  GATEWAY_HEADERS_TIMEOUT_MS: millis(100, 3_600_000, 300_000),
+  /** Longest silence between two body chunks (a stalled stream). */
+  GATEWAY_BODY_TIMEOUT_MS: millis(100, 3_600_000, 300_000),
+  /** On SIGTERM, how long in-flight requests (streams) may take to finish before they are cut. */
+  GATEWAY_SHUTDOWN_TIMEOUT_MS: millis(0, 3_600_000, 30_000),
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(256 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
 });
 
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+
+/** `<hostname>:<port>:<pid>`, with characters an instance id may not hold replaced. */
+export function gatewayInstanceId(config: GatewayConfig, port: number = config.PORT): string {
+  if (config.GATEWAY_INSTANCE) return config.GATEWAY_INSTANCE;
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${host}:${port}:${process.pid}`.slice(-100);
+}
+
+export function routesFilePath(config: GatewayConfig, port: number = config.PORT): string {
+  return config.ROUTES_FILE ?? join(config.POOL_DATA_DIR, `gateway-routes-${port}.json`);
+}

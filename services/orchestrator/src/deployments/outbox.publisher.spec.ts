@@ -3,7 +3,7 @@ import type { Deployment, Envelope } from '@greenlight/contracts';
 import type { DeploymentRepository, TimerStore } from '@greenlight/store';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { OutboxPublisher } from './outbox.publisher';
-import { publishEvent, type OutboxEntry } from './outbox.util';
+import { publishEvent, sendCommand, type OutboxEntry } from './outbox.util';
 
 const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -122,5 +122,35 @@ describe('OutboxPublisher', () => {
     expect(timers.cancel).toHaveBeenCalledWith(`pool:${ID}`);
     expect(releaseLock).toHaveBeenCalledWith('chat', ID, 7);
     expect(outbox).toEqual([]);
+  });
+
+  it('sends a phase event and its command together, but never two events of one stream out of order', async () => {
+    const command = sendCommand(
+      { id: ID, service: 'chat', seq: 3 },
+      'pool.stop',
+      { release: 'v2', reason: 'failed' },
+      null,
+    );
+    const { publisher, bus } = setUp([event(3), command, event(4)]);
+    const subjects: string[] = [];
+    let releaseFirst!: () => void;
+    const firstAcked = new Promise<void>((resolve) => (releaseFirst = resolve));
+    bus.publish.mockImplementation(async (subject: string) => {
+      subjects.push(subject);
+      if (subjects.length === 1) await firstAcked;
+      return { stream: '', seq: subjects.length, duplicate: false, domain: '' };
+    });
+
+    const flushed = publisher.flush(ID);
+    await new Promise((r) => setImmediate(r));
+    const beforeFirstAck = [...subjects];
+    releaseFirst();
+    await flushed;
+
+    expect(beforeFirstAck).toEqual([
+      `greenlight.evt.deployment.phase_changed.chat.${ID}`,
+      'greenlight.cmd.pool.stop.chat',
+    ]);
+    expect(subjects).toHaveLength(3);
   });
 });

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { EventBus } from '@greenlight/bus';
+import { EventBus, streamFor } from '@greenlight/bus';
 import { deploymentEventsFilter, type Deployment, type Envelope } from '@greenlight/contracts';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import { DeploymentRepository, TimerStore } from '@greenlight/store';
@@ -75,18 +75,37 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
 
   private async drain(deploymentId: string, verifyAll: boolean): Promise<void> {
     const pending = (await this.repo.pendingOutbox(deploymentId)) as OutboxEntry[];
-    let published: Set<string> | undefined;
-    for (const entry of pending) {
-      if (isPhaseEvent(entry) && entry.kind === 'publish') {
-        const old = Date.now() - Date.parse(entry.message.at) > OUTBOX_VERIFY_AFTER_MS;
-        if (verifyAll || old) published ??= await this.publishedIds(deploymentId);
-        if (published?.has(entry.id)) {
-          await this.repo.ackOutbox(deploymentId, entry.id);
-          continue;
-        }
+    const stale = pending.some(
+      (e) =>
+        isPhaseEvent(e) &&
+        e.kind === 'publish' &&
+        Date.now() - Date.parse(e.message.at) > OUTBOX_VERIFY_AFTER_MS,
+    );
+    const published = verifyAll || stale ? await this.publishedIds(deploymentId) : undefined;
+    for (let i = 0; i < pending.length;) {
+      // Publishes to different streams leave together, so a rollback's routing command does not
+      // wait for its phase event's round trip; two to one stream wait for each other, so a failed
+      // first one can never land after the second.
+      let j = i;
+      const streams = new Set<string>();
+      for (; j < pending.length; j++) {
+        const entry = pending[j]!;
+        if (entry.kind !== 'publish' || streams.has(streamFor(entry.subject))) break;
+        streams.add(streamFor(entry.subject));
       }
-      await this.carryOut(entry);
-      await this.repo.ackOutbox(deploymentId, entry.id);
+      const run = j > i ? pending.slice(i, j) : [pending[i]!];
+      const outcomes = await Promise.allSettled(
+        run.map((entry) =>
+          isPhaseEvent(entry) && published?.has(entry.id)
+            ? Promise.resolve()
+            : this.carryOut(entry),
+        ),
+      );
+      const done = outcomes.findIndex((o) => o.status === 'rejected');
+      const carried = done === -1 ? run : run.slice(0, done);
+      await Promise.all(carried.map((entry) => this.repo.ackOutbox(deploymentId, entry.id)));
+      if (done !== -1) throw (outcomes[done] as PromiseRejectedResult).reason;
+      i += run.length;
     }
   }
 

@@ -149,7 +149,7 @@ describe('phaseEntry', () => {
 
     const entries = phaseEntry(rollingBack, 'Ramping', NOW);
 
-    expect(entries[0]).toMatchObject({ kind: 'cancel-timer', timerId: `bake:${ID}` });
+    expect(entries[1]).toMatchObject({ kind: 'cancel-timer', timerId: `bake:${ID}` });
     expect(commands(entries)[0]?.message.data).toMatchObject({
       weights: { blue: 100, green: 0 },
       version: 13,

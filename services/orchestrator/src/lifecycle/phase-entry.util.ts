@@ -72,9 +72,10 @@ export function phaseEntry(deployment: Deployment, from: Phase | null, now: numb
     case 'RollingBack': {
       const weights = targetWeights(deployment);
       if (!weights) return [];
+      // The routing change first: it leaves with the phase event, before any bookkeeping.
       return [
-        { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
         setTraffic(deployment, weights, cause),
+        { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
       ];
     }
     default:
