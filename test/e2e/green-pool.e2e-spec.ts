@@ -163,4 +163,34 @@ describe('green pool: the process driver starts the simulator, readiness waits o
     );
     expect(next.status).toBe(202);
   });
+
+  it('the pool host and the prober killed (SIGKILL) during WarmingUp: after a restart the same replicas become ready, none started twice', async () => {
+    const request = deployRequest('chat-crash', 'v2', {
+      pool: { driver: 'process', replicas: 2, command: `${SIM} --cold-start 4s` },
+      strategy: { readiness: { timeout: '60s', warmupRequests: 1 } },
+    });
+    const created = await api.post<{ id: string }>('/v1/deployments', request);
+    const id = created.body.id;
+    await waitFor(async () => (await phasesOf(id)).includes('WarmingUp'), {
+      what: 'WarmingUp',
+      timeoutMs: 30_000,
+    });
+
+    await Promise.all([stack.kill('drainer'), stack.kill('health-prober')]);
+    await Promise.all([stack.start('drainer'), stack.start('health-prober')]);
+
+    await waitFor(async () => (await phasesOf(id)).includes('Verifying'), {
+      what: 'Verifying after the restarts',
+      timeoutMs: 60_000,
+    });
+    const events = await eventsOf(id);
+    const provisioned = events.filter((e) => e.type === 'pool.provisioned');
+    expect(provisioned).toHaveLength(1);
+    expect(await phasesOf(id)).toEqual(['Requested', 'Provisioning', 'WarmingUp', 'Verifying']);
+    const ports = (provisioned[0]!.data as { endpoints: { url: string }[] }).endpoints.map(
+      (e) => new URL(e.url).port,
+    );
+    // Exactly the two replicas first started are running: the restarted host started none.
+    expect(ports.map((port) => processesOnPort(port).length)).toEqual([1, 1]);
+  });
 });
