@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { ROUTES_BUCKET } from '@greenlight/contracts';
 import { seedLiveRelease, deployRequest, publishEvalVerdict } from '@greenlight/fixtures';
 import {
   startSimulator,
@@ -45,6 +46,7 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
   let nc: NatsConnection;
   let api: ReturnType<typeof apiClient>;
   const blue: SimulatorHandle[] = [];
+  const others: SimulatorHandle[] = [];
 
   beforeAll(async () => {
     stack = await startStack({ logDir: 'tmp/e2e-logs/canary-rollback' });
@@ -59,7 +61,7 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     );
   });
   afterAll(async () => {
-    await Promise.all(blue.map((s) => s.stop()));
+    await Promise.all([...blue, ...others].map((s) => s.stop()));
     await nc?.close();
     await stack?.dispose();
   });
@@ -132,5 +134,60 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     // A second rollback of an ended deployment is refused and changes nothing.
     const again = await api.post(`/v1/deployments/${id}/rollback`);
     expect(again.status).toBe(409);
+  });
+
+  it('a routing counter behind the data plane (Redis restored from an older copy) is moved past it, and the canary still starts', async () => {
+    const service = 'chat-rv';
+    const sims = [
+      await startSimulator({ model: service, version: 'v1' }),
+      await startSimulator({ model: service, version: 'v2' }),
+    ];
+    others.push(...sims);
+    const [v1, v2] = sims.map((sim) => sim.url) as [string, string];
+    await seedLiveRelease(stack.redis, service, 'v1', [v1]);
+    // The data plane already serves version 1000 of this service's table.
+    const kv = await nc.jetstream().views.kv(ROUTES_BUCKET, { history: 5 });
+    await kv.put(
+      service,
+      JSON.stringify({
+        service,
+        version: 1000,
+        affinity: 'session',
+        pools: { blue: { release: 'v1', endpoints: [v1], weight: 100 }, green: null },
+      }),
+    );
+
+    const created = await api.post<{ id: string }>(
+      '/v1/deployments',
+      deployRequest(service, 'v2', {
+        pool: { driver: 'static', endpoints: [v2] },
+        strategy: {
+          readiness: { timeout: '30s', warmupRequests: 1 },
+          steps: [{ weight: 10, bake: '10m' }, { weight: 100 }],
+        },
+      }),
+    );
+    const id = created.body.id;
+    await waitFor(async () => (await phasesOf(id)).includes('Verifying'), {
+      what: 'Verifying',
+      timeoutMs: 60_000,
+    });
+    await publishEvalVerdict(nc, { id, service }, true);
+
+    const canary = await waitFor(
+      async () => {
+        const d = (
+          await api.get<{ phase: string; weights: { green: number }; routingVersion: number }>(
+            `/v1/deployments/${id}`,
+          )
+        ).body;
+        return d.phase === 'Canary' && d.weights.green === 10 ? d : undefined;
+      },
+      { what: 'the canary confirmed past the stale version', timeoutMs: 30_000 },
+    );
+    expect(canary.routingVersion).toBeGreaterThan(1000);
+    const routes = await api.get<Routes>(`/v1/services/${service}/routes`);
+    expect(routes.body.version).toBe(canary.routingVersion);
+    expect(routes.body.pools.green).toMatchObject({ weight: 10 });
   });
 });

@@ -49,4 +49,9 @@ export const CommandRejectedDataSchema = z.object({
   command: z.string(),
   reason: z.string(),
   issues: z.array(ValidationIssueSchema),
+  /**
+   * A traffic.set refused because its version is not newer than the table in force: that
+   * version, so the sender can move past it.
+   */
+  appliedVersion: z.number().int().min(0).optional(),
 });

@@ -142,6 +142,16 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
     return this.redis.incr(STORE_KEYS.routingVersion(service));
   }
 
+  /** Moves a service's routing versions past `applied` (a version the data plane already has). */
+  async raiseRoutingVersion(service: string, applied: number): Promise<void> {
+    await this.redis.eval(
+      "if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end",
+      1,
+      STORE_KEYS.routingVersion(service),
+      applied,
+    );
+  }
+
   /** Releases the service lock only if `id` still holds it with `fence`. */
   async releaseLock(service: string, id: string, fence: number): Promise<boolean> {
     const released = await this.redis.glReleaseLock(STORE_KEYS.lock(service), id, fence);

@@ -46,8 +46,10 @@ export function sendCommand<T extends Exclude<CommandType, 'deployment.control'>
   type: T,
   data: CommandData<T>,
   causationId: string | null,
+  /** Tells apart two commands of one type sent in the same phase (a routing change sent again). */
+  key?: string,
 ): OutboxEntry {
-  const id = `${deployment.id}-${deployment.seq}.${type}`;
+  const id = `${deployment.id}-${deployment.seq}.${type}${key ? `.${key}` : ''}`;
   return {
     id,
     kind: 'publish',

@@ -13,7 +13,7 @@ import { OutboxPublisher } from '../deployments/outbox.publisher';
 import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { phaseChangedEvent } from '../deployments/phase-event.util';
 import { MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
-import { needsRouting, phaseEntry, stepOnEntry } from './phase-entry.util';
+import { needsRouting, phaseEntry, resendTraffic, stepOnEntry } from './phase-entry.util';
 
 /** Why a trigger fires, as the audit log shows it. */
 export interface Cause {
@@ -88,6 +88,29 @@ export class LifecycleService {
         if (!(error instanceof StaleVersionError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * The data plane refused this deployment's routing change because it already has version
+   * `applied` (the version counter fell behind, e.g. Redis restored from an older copy): move
+   * the counter past it and send the same split again under a fresh version.
+   */
+  async reroute(deploymentId: string, applied: number): Promise<Deployment | null> {
+    const current = await this.repo.get(deploymentId);
+    if (!current || current.routingVersion === null || current.routingVersion > applied) {
+      return null;
+    }
+    await this.repo.raiseRoutingVersion(current.service, applied);
+    const version = await this.repo.nextRoutingVersion(current.service);
+    return this.amend(deploymentId, (latest) => {
+      // Only if nothing moved meanwhile: a newer change already carries a newer version.
+      if (latest.routingVersion !== current.routingVersion || latest.phase !== current.phase) {
+        return null;
+      }
+      const next = { ...latest, routingVersion: version };
+      const entries = resendTraffic(next);
+      return entries.length > 0 ? { change: { routingVersion: version }, entries } : null;
+    });
   }
 
   private async advanceOnce(

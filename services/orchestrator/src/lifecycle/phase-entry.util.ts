@@ -128,6 +128,15 @@ export function stepOnEntry(current: Deployment, to: Phase): number | null {
   return current.stepIndex;
 }
 
+/**
+ * The routing change of the phase the deployment is in, sent again under its current (new)
+ * routing version: after the data plane refused the previous one as stale.
+ */
+export function resendTraffic(deployment: Deployment): OutboxEntry[] {
+  const weights = targetWeights(deployment);
+  return weights ? [setTraffic(deployment, weights, `${deployment.id}-${deployment.seq}`)] : [];
+}
+
 /** Entering this phase changes the split, so it needs a new routing version. */
 export function needsRouting(entering: Deployment): boolean {
   return targetWeights(entering) !== null;
@@ -182,6 +191,7 @@ function setTraffic(deployment: Deployment, weights: TrafficWeights, cause: stri
       affinity: request.strategy.affinity,
     },
     cause,
+    `v${deployment.routingVersion ?? 1}`,
   );
 }
 

@@ -51,6 +51,25 @@ export class TrafficEventsHandler {
     }
   }
 
+  /**
+   * A routing change refused as stale: the data plane already has a newer version than this
+   * deployment's counter gave (Redis restored from an older copy). Sent again past it; a
+   * repeated refusal of the same version finds the deployment already moved on and is ignored.
+   */
+  @OnJetStream(eventTypeFilter('command.rejected'), {
+    schema: eventEnvelopeSchema('command.rejected'),
+  })
+  async onRejected(@Payload() event: EventEnvelope<'command.rejected'>): Promise<void> {
+    const { command, appliedVersion, reason } = event.data;
+    if (command !== 'traffic.set') return;
+    this.log.warn(`routing change of ${event.deploymentId} refused: ${reason}`);
+    if (appliedVersion === undefined) return;
+    const rerouted = await this.lifecycle.reroute(event.deploymentId, appliedVersion);
+    if (rerouted) {
+      this.log.warn(`routing sent again as version ${rerouted.routingVersion ?? '?'}`);
+    }
+  }
+
   private async passStep(deployment: Deployment, causationId: string): Promise<void> {
     const index = deployment.stepIndex ?? 0;
     const step = stepOf(deployment);

@@ -62,6 +62,7 @@ describe('planTrafficChange', () => {
       kind: 'refuse',
       reason: 'version 3 of chat is stale: version 4 is already applied (versions only grow)',
       issues: [],
+      appliedVersion: 4,
     });
   });
 

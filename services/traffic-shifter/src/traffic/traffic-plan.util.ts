@@ -22,12 +22,21 @@ export type TrafficSetData = CommandData<'traffic.set'>;
 export type TrafficPlan =
   | { kind: 'apply'; table: RoutingTable }
   | { kind: 'reconfirm'; table: RoutingTable }
-  | { kind: 'refuse'; reason: string; issues: ValidationIssue[] };
+  | { kind: 'refuse'; reason: string; issues: ValidationIssue[]; appliedVersion?: number };
 
 const POOLS = ['blue', 'green'] as const;
 
-function refuse(reason: string, issues: ValidationIssue[] = []): TrafficPlan {
-  return { kind: 'refuse', reason, issues };
+function refuse(
+  reason: string,
+  issues: ValidationIssue[] = [],
+  appliedVersion?: number,
+): TrafficPlan {
+  return {
+    kind: 'refuse',
+    reason,
+    issues,
+    ...(appliedVersion === undefined ? {} : { appliedVersion }),
+  };
 }
 
 /** Pure: decides from the command and the current table (null: the service has none yet). */
@@ -37,7 +46,7 @@ export function planTrafficChange(
 ): TrafficPlan {
   const { service, version, weights } = request;
   if (current && version < current.version) {
-    return refuse(TRAFFIC_ERRORS.stale(service, version, current.version));
+    return refuse(TRAFFIC_ERRORS.stale(service, version, current.version), [], current.version);
   }
   if (!current && !request.pools) return refuse(TRAFFIC_ERRORS.unknownService(service));
 
@@ -65,7 +74,7 @@ export function planTrafficChange(
   if (current && version === current.version) {
     return isDeepStrictEqual(table, current)
       ? { kind: 'reconfirm', table: current }
-      : refuse(TRAFFIC_ERRORS.conflictingRepeat(service, version));
+      : refuse(TRAFFIC_ERRORS.conflictingRepeat(service, version), [], current.version);
   }
   return { kind: 'apply', table };
 }

@@ -105,6 +105,7 @@ describe('TrafficShifterService', () => {
         command: 'traffic.set',
         reason: 'version 2 of chat is stale: version 4 is already applied (versions only grow)',
         issues: [],
+        appliedVersion: 4,
       },
       { actor: 'system:traffic-shifter' },
     );

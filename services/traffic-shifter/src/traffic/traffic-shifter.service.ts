@@ -61,7 +61,7 @@ export class TrafficShifterService {
     try {
       const plan = await this.queue.run(service, version, () => this.change(command, deadline));
       if (plan.kind === 'refuse') {
-        await this.refuse(command, plan.reason, plan.issues);
+        await this.refuse(command, plan.reason, plan.issues, plan.appliedVersion);
         return;
       }
       await this.confirm(plan.table, deadline);
@@ -133,12 +133,18 @@ export class TrafficShifterService {
     command: TrafficSetCommand,
     reason: string,
     issues: ValidationIssue[],
+    appliedVersion?: number,
   ): Promise<void> {
     this.log.warn(`refused ${TRAFFIC_SET_COMMAND} ${command.id}: ${reason}`);
     await this.bus.reply(
       command,
       'command.rejected',
-      { command: TRAFFIC_SET_COMMAND, reason, issues },
+      {
+        command: TRAFFIC_SET_COMMAND,
+        reason,
+        issues,
+        ...(appliedVersion === undefined ? {} : { appliedVersion }),
+      },
       { actor: TRAFFIC_ACTOR },
     );
     this.metrics.outcomes.inc({ outcome: 'refused' });
