@@ -190,4 +190,65 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     expect(routes.body.version).toBe(canary.routingVersion);
     expect(routes.body.pools.green).toMatchObject({ weight: 10 });
   });
+
+  it('each step bakes on a durable timer from the moment the data plane confirmed it, then the ramp goes on to Promoted with green at 100 %', async () => {
+    const service = 'chat-ramp';
+    const [v1, v2] = [
+      await startSimulator({ model: service, version: 'v1' }),
+      await startSimulator({ model: service, version: 'v2' }),
+    ];
+    others.push(v1, v2);
+    await seedLiveRelease(stack.redis, service, 'v1', [v1.url]);
+    const created = await api.post<{ id: string }>(
+      '/v1/deployments',
+      deployRequest(service, 'v2', {
+        pool: { driver: 'static', endpoints: [v2.url] },
+        strategy: {
+          readiness: { timeout: '30s', warmupRequests: 1 },
+          steps: [{ weight: 20, bake: '1s' }, { weight: 60, bake: '1s' }, { weight: 100 }],
+        },
+      }),
+    );
+    const id = created.body.id;
+    await waitFor(async () => (await phasesOf(id)).includes('Verifying'), {
+      what: 'Verifying',
+      timeoutMs: 60_000,
+    });
+
+    await publishEvalVerdict(nc, { id, service }, true);
+    await waitFor(async () => (await phasesOf(id)).includes('Promoted'), {
+      what: 'Promoted',
+      timeoutMs: 30_000,
+    });
+
+    const events = (
+      await api.get<{ items: (PhaseEvent & { at: string })[] }>(`/v1/deployments/${id}/events`)
+    ).body.items;
+    const shifted = events
+      .filter((e) => e.type === 'traffic.shifted')
+      .map((e) => (e.data as unknown as { weights: { green: number } }).weights.green);
+    expect(shifted).toEqual([20, 60, 100]);
+    expect(await phasesOf(id)).toEqual([
+      'Requested',
+      'Provisioning',
+      'WarmingUp',
+      'Verifying',
+      'Canary',
+      'Ramping',
+      'Ramping',
+      'Promoted',
+    ]);
+    // A bake starts when its split is confirmed, so no step is left before its second is up.
+    const at = (predicate: (e: PhaseEvent) => boolean) =>
+      events.filter(predicate).map((e) => Date.parse(e.at));
+    const confirmed = at((e) => e.type === 'traffic.shifted');
+    const left = at(
+      (e) => e.type === 'deployment.phase_changed' && ['Ramping', 'Promoted'].includes(e.data.to),
+    );
+    expect(left[0]! - confirmed[0]!).toBeGreaterThanOrEqual(950);
+    expect(left[1]! - confirmed[1]!).toBeGreaterThanOrEqual(950);
+    const routes = await api.get<Routes>(`/v1/services/${service}/routes`);
+    expect(routes.body.pools.green).toMatchObject({ weight: 100 });
+    expect(routes.body.pools.blue).toMatchObject({ weight: 0 });
+  });
 });
