@@ -43,6 +43,8 @@ export const OrchestratorConfigSchema = BaseServiceConfigSchema.extend({
   GREENLIGHT_VIEWER_TOKENS: TokenListSchema,
   /** How often pending outbox events are retried while NATS is unreachable. */
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  /** How long Verifying waits for the eval-runner's verdict before the deployment fails. */
+  VERIFY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
 });
 
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;

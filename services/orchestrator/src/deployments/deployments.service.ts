@@ -12,12 +12,14 @@ import {
   type DeployRequest,
   type Deployment,
 } from '@greenlight/contracts';
+import { SERVICE_CONFIG } from '@greenlight/runtime';
 import { DeploymentRepository, type LockHolder } from '@greenlight/store';
 import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
+import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { LIFECYCLE_REASONS } from '../lifecycle/lifecycle.constants';
+import { phaseEntry, type PhaseLimits } from '../lifecycle/phase-entry.util';
 import { DEPLOYMENT_ERRORS, LIVE_PHASES, ORCHESTRATOR_ACTOR } from './deployments.constants';
 import { OutboxPublisher } from './outbox.publisher';
-import { phaseEntry } from '../lifecycle/phase-entry.util';
 import { publishEvent } from './outbox.util';
 import { phaseChangedEvent } from './phase-event.util';
 
@@ -42,13 +44,16 @@ export type RequestOutcome =
 export class DeploymentsService {
   private readonly log = new Logger(DeploymentsService.name);
   private readonly requests: Counter<'outcome'>;
+  private readonly limits: PhaseLimits;
 
   constructor(
     private readonly repo: DeploymentRepository<Deployment>,
     private readonly outbox: OutboxPublisher,
     private readonly bus: EventBus,
     @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
   ) {
+    this.limits = { verifyTimeoutMs: config.VERIFY_TIMEOUT_MS };
     this.requests = new Counter({
       name: 'greenlight_deploy_requests_total',
       help: 'Deploy requests by outcome: accepted, duplicate (same idempotency key), invalid, conflict',
@@ -154,7 +159,10 @@ export class DeploymentsService {
     const result = await this.repo.create({
       record,
       idempotencyKey: origin.idempotencyKey,
-      outbox: [...events.map(publishEvent), ...phaseEntry(record, 'Requested', Date.parse(now))],
+      outbox: [
+        ...events.map(publishEvent),
+        ...phaseEntry(record, 'Requested', Date.parse(now), this.limits),
+      ],
       lock: true,
     });
     switch (result.status) {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   isTerminal,
   pausedAfter,
@@ -7,13 +7,21 @@ import {
   type Phase,
   type Trigger,
 } from '@greenlight/contracts';
+import { SERVICE_CONFIG } from '@greenlight/runtime';
 import { DeploymentRepository, StaleVersionError } from '@greenlight/store';
 import { runWithLogContext } from '@greenlight/telemetry';
 import { OutboxPublisher } from '../deployments/outbox.publisher';
 import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { phaseChangedEvent } from '../deployments/phase-event.util';
 import { MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
-import { needsRouting, phaseEntry, resendTraffic, stepOnEntry } from './phase-entry.util';
+import type { OrchestratorConfig } from '../config/orchestrator.config';
+import {
+  needsRouting,
+  phaseEntry,
+  resendTraffic,
+  stepOnEntry,
+  type PhaseLimits,
+} from './phase-entry.util';
 
 /** Why a trigger fires, as the audit log shows it. */
 export interface Cause {
@@ -42,10 +50,15 @@ export type AdvanceOutcome =
 export class LifecycleService {
   private readonly log = new Logger(LifecycleService.name);
 
+  private readonly limits: PhaseLimits;
+
   constructor(
     private readonly repo: DeploymentRepository<Deployment>,
     private readonly outbox: OutboxPublisher,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
+  ) {
+    this.limits = { verifyTimeoutMs: config.VERIFY_TIMEOUT_MS };
+  }
 
   get(deploymentId: string): Promise<Deployment | null> {
     return this.repo.get(deploymentId);
@@ -180,7 +193,7 @@ export class LifecycleService {
       try {
         const stored = await this.repo.update(next, current.version, [
           publishEvent(event),
-          ...phaseEntry(next, current.phase, now),
+          ...phaseEntry(next, current.phase, now, this.limits),
         ]);
         this.log.log(`${current.phase} → ${result.to}: ${cause.reason}`);
         await this.outbox

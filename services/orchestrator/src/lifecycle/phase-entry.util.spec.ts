@@ -5,6 +5,7 @@ import { phaseEntry } from './phase-entry.util';
 
 const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
 const NOW = Date.parse('2026-11-26T10:00:00.000Z');
+const LIMITS = { verifyTimeoutMs: 3_600_000 };
 
 const request = DeployRequestSchema.parse({
   service: 'chat',
@@ -51,7 +52,7 @@ function commands(entries: OutboxEntry[]) {
 
 describe('phaseEntry', () => {
   it('Provisioning asks the pool host for the green replicas and bounds the wait', () => {
-    const entries = phaseEntry(deployment('Provisioning'), 'Requested', NOW);
+    const entries = phaseEntry(deployment('Provisioning'), 'Requested', NOW, LIMITS);
 
     const [provision] = commands(entries);
     expect(provision?.subject).toBe('greenlight.cmd.pool.provision.chat');
@@ -63,14 +64,14 @@ describe('phaseEntry', () => {
     expect(entries).toContainEqual(
       expect.objectContaining({
         kind: 'schedule-timer',
-        timerId: `pool:${ID}`,
+        timerId: `deadline:${ID}`,
         dueAt: NOW + 90_000 + POOL_VERDICT_GRACE_MS,
       }),
     );
   });
 
   it('WarmingUp sends the prober every green endpoint with an absolute deadline', () => {
-    const entries = phaseEntry(deployment('WarmingUp'), 'Provisioning', NOW);
+    const entries = phaseEntry(deployment('WarmingUp'), 'Provisioning', NOW, LIMITS);
 
     const [probe] = commands(entries);
     expect(probe?.subject).toBe('greenlight.cmd.readiness.probe.chat');
@@ -86,16 +87,21 @@ describe('phaseEntry', () => {
     });
   });
 
-  it('Verifying cancels the pool deadline', () => {
-    expect(phaseEntry(deployment('Verifying'), 'WarmingUp', NOW)).toEqual([
-      expect.objectContaining({ kind: 'cancel-timer', timerId: `pool:${ID}` }),
+  it('Verifying replaces the readiness deadline with one for the eval verdict', () => {
+    expect(phaseEntry(deployment('Verifying'), 'WarmingUp', NOW, LIMITS)).toEqual([
+      expect.objectContaining({
+        kind: 'schedule-timer',
+        timerId: `deadline:${ID}`,
+        dueAt: NOW + 3_600_000,
+        payload: expect.objectContaining({ phase: 'Verifying', trigger: 'fail' }),
+      }),
     ]);
   });
 
   it('Failed stops the green pool, cancels the deadline and frees the service with its fence', () => {
     const failed = deployment('Failed', { reason: 'replica 1 never became ready' });
 
-    const entries = phaseEntry(failed, 'WarmingUp', NOW);
+    const entries = phaseEntry(failed, 'WarmingUp', NOW, LIMITS);
 
     expect(entries.map((e) => e.kind)).toEqual([
       'cancel-timer',
@@ -111,7 +117,7 @@ describe('phaseEntry', () => {
   });
 
   it('a deployment that ends before anything started stops nothing', () => {
-    const entries = phaseEntry(deployment('Aborted'), 'Requested', NOW);
+    const entries = phaseEntry(deployment('Aborted'), 'Requested', NOW, LIMITS);
 
     expect(commands(entries)).toEqual([]);
     expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'cancel-timer', 'release-lock']);
@@ -129,7 +135,7 @@ describe('phaseEntry', () => {
       },
     });
 
-    const [set] = commands(phaseEntry(canary, 'Verifying', NOW));
+    const [set] = commands(phaseEntry(canary, 'Verifying', NOW, LIMITS));
 
     expect(set?.subject).toBe('greenlight.cmd.traffic.set.chat');
     expect(set?.message.data).toEqual({
@@ -147,7 +153,7 @@ describe('phaseEntry', () => {
   it('a rollback asks for blue 100 % and stops the bake', () => {
     const rollingBack = deployment('RollingBack', { stepIndex: 1, routingVersion: 13 });
 
-    const entries = phaseEntry(rollingBack, 'Ramping', NOW);
+    const entries = phaseEntry(rollingBack, 'Ramping', NOW, LIMITS);
 
     expect(entries[1]).toMatchObject({ kind: 'cancel-timer', timerId: `bake:${ID}` });
     expect(commands(entries)[0]?.message.data).toMatchObject({

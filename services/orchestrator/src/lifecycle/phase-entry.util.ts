@@ -9,8 +9,14 @@ import {
   bakeTimerId,
   LIFECYCLE_REASONS,
   POOL_VERDICT_GRACE_MS,
-  poolTimerId,
+  deadlineTimerId,
 } from './lifecycle.constants';
+
+/** Bounds that come from the orchestrator's configuration rather than the release. */
+export interface PhaseLimits {
+  /** How long Verifying waits for the eval-runner's verdict before failing. */
+  verifyTimeoutMs: number;
+}
 
 /**
  * What the orchestrator sets in motion when a deployment enters its current phase: the commands
@@ -19,10 +25,15 @@ import {
  *
  * `from` is the phase it left; `now` is epoch ms.
  */
-export function phaseEntry(deployment: Deployment, from: Phase | null, now: number): OutboxEntry[] {
+export function phaseEntry(
+  deployment: Deployment,
+  from: Phase | null,
+  now: number,
+  limits: PhaseLimits,
+): OutboxEntry[] {
   const { request } = deployment;
   const cause = `${deployment.id}-${deployment.seq}`;
-  const timerId = poolTimerId(deployment.id);
+  const timerId = deadlineTimerId(deployment.id);
   const readinessMs = request.strategy.readiness.timeout;
 
   switch (deployment.phase) {
@@ -65,7 +76,14 @@ export function phaseEntry(deployment: Deployment, from: Phase | null, now: numb
       ];
     }
     case 'Verifying':
-      return [{ id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId }];
+      return [
+        scheduleTimer(deployment, timerId, now + limits.verifyTimeoutMs, {
+          deploymentId: deployment.id,
+          trigger: 'fail',
+          phase: 'Verifying',
+          reason: LIFECYCLE_REASONS.noEvalVerdict(limits.verifyTimeoutMs),
+        }),
+      ];
     case 'Canary':
     case 'Ramping':
     case 'Promoted':
@@ -76,6 +94,7 @@ export function phaseEntry(deployment: Deployment, from: Phase | null, now: numb
       return [
         setTraffic(deployment, weights, cause),
         { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
+        { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
       ];
     }
     default:
