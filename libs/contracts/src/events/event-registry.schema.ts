@@ -52,6 +52,9 @@ export function isEventType(type: string): type is EventType {
 }
 
 /** The whole message for one event type: envelope, fixed `type`, typed `data`. */
-export function eventEnvelopeSchema<T extends EventType>(type: T) {
-  return envelopeOf(EVENT_SCHEMAS[type]).extend({ type: z.literal(type) });
+export function eventEnvelopeSchema<T extends EventType>(type: T): z.ZodType<EventEnvelope<T>> {
+  // The generic extend() loses `data`'s type; the schema checks exactly this shape.
+  return envelopeOf(EVENT_SCHEMAS[type]).extend({ type: z.literal(type) }) as unknown as z.ZodType<
+    EventEnvelope<T>
+  >;
 }

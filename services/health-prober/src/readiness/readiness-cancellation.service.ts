@@ -7,13 +7,7 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection, Subscription } from 'nats';
 import { NATS_CONNECTION } from '@greenlight/bus';
-import {
-  envelopeOf,
-  eventTypeFilter,
-  isTerminal,
-  PhaseChangedDataSchema,
-  safeParse,
-} from '@greenlight/contracts';
+import { eventEnvelopeSchema, eventTypeFilter, isTerminal, safeParse } from '@greenlight/contracts';
 import { ABORT_REASONS, ENDED_DEPLOYMENTS_REMEMBERED } from './readiness.constants';
 
 export interface CancellationLease {
@@ -22,8 +16,7 @@ export interface CancellationLease {
   release(): void;
 }
 
-// envelopeOf directly: eventEnvelopeSchema()'s inferred `data` is `unknown`.
-const PHASE_CHANGED = envelopeOf(PhaseChangedDataSchema);
+const PHASE_CHANGED = eventEnvelopeSchema('deployment.phase_changed');
 
 /**
  * Stops probes of deployments that have ended (aborted, failed, rolled back…). A plain core-NATS

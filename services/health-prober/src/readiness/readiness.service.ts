@@ -1,19 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import type { CommandData, Envelope } from '@greenlight/contracts';
+import type { CommandMessage } from '@greenlight/contracts';
 import { probePool, type PoolOutcome, type ReadyReplica } from './pool-prober';
 import type { ProbeTransportFactory } from './probe.transport';
 import { ABORT_REASONS, PROBE_TRANSPORT_FACTORY } from './readiness.constants';
 import { ReadinessCancellationService } from './readiness-cancellation.service';
 import { ReadinessMetrics } from './readiness.metrics';
 
-/**
- * A readiness.probe command as COMMAND_MESSAGE_SCHEMAS['readiness.probe'] validates it (spelled out:
- * that schema's inferred `data` is `unknown`).
- */
-export type ReadinessCommand = Envelope<CommandData<'readiness.probe'>> & {
-  type: 'readiness.probe';
-};
+/** A readiness.probe command as COMMAND_MESSAGE_SCHEMAS['readiness.probe'] validates it. */
+export type ReadinessCommand = CommandMessage<'readiness.probe'>;
 
 /**
  * Thrown when the prober shuts down mid-probe: the handler fails, so the command is redelivered.

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { EventBus } from '@greenlight/bus';
-import type { Envelope, RoutingTable, ValidationIssue } from '@greenlight/contracts';
+import type { CommandMessage, RoutingTable, ValidationIssue } from '@greenlight/contracts';
 import type { TrafficShifterConfig } from '../config/traffic-shifter.config';
 import type { DataPlaneDriver } from '../data-plane/data-plane-driver';
-import { planTrafficChange, type TrafficPlan, type TrafficSetData } from './traffic-plan.util';
+import { planTrafficChange, type TrafficPlan } from './traffic-plan.util';
 import {
   DATA_PLANE_DRIVERS,
   MAX_WRITE_ATTEMPTS,
@@ -29,7 +29,7 @@ export class TrafficNotConfirmedError extends RpcException {
 }
 
 /** A traffic.set as COMMAND_MESSAGE_SCHEMAS['traffic.set'] validates it. */
-export type TrafficSetCommand = Envelope<TrafficSetData> & { type: 'traffic.set' };
+export type TrafficSetCommand = CommandMessage<'traffic.set'>;
 
 /**
  * Owns the routing tables: decides whether a traffic.set may change the table of its service,
