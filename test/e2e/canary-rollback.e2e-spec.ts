@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { connect, type NatsConnection } from 'nats';
 import { ROUTES_BUCKET } from '@greenlight/contracts';
 import { seedLiveRelease, deployRequest, publishEvalVerdict } from '@greenlight/fixtures';
@@ -189,6 +190,31 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     const routes = await api.get<Routes>(`/v1/services/${service}/routes`);
     expect(routes.body.version).toBe(canary.routingVersion);
     expect(routes.body.pools.green).toMatchObject({ weight: 10 });
+
+    // The CLI rolls it back; asked again, it says why not and exits 1.
+    const cli = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          'bin/greenlight.js',
+          ...args,
+          '--url',
+          stack.urls.orchestrator,
+          '--token',
+          stack.operatorToken,
+        ],
+        { encoding: 'utf8' },
+      );
+    const rolled = cli('rollback', id, '--reason', 'e2e via the CLI', '--json');
+    expect(rolled.status).toBe(0);
+    expect(JSON.parse(rolled.stdout)).toEqual({ id, phase: 'RollingBack' });
+    await waitFor(async () => (await phasesOf(id)).includes('RolledBack'), {
+      what: 'RolledBack',
+      timeoutMs: 30_000,
+    });
+    const again = cli('rollback', id);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/cannot 'rollback' a deployment in phase RolledBack/);
   });
 
   it('each step bakes on a durable timer from the moment the data plane confirmed it, then the ramp goes on to Promoted with green at 100 %', async () => {

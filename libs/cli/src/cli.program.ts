@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { deployCommand } from './commands/deploy.command';
 import { eventsCommand } from './commands/events.command';
+import { rollbackCommand } from './commands/rollback.command';
 import { statusCommand } from './commands/status.command';
 import { upCommand } from './commands/up.command';
 import { processIo, type CliIo } from './commands/command.util';
@@ -12,5 +13,6 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addCommand(upCommand(io))
     .addCommand(deployCommand(io))
     .addCommand(statusCommand(io))
-    .addCommand(eventsCommand(io));
+    .addCommand(eventsCommand(io))
+    .addCommand(rollbackCommand(io));
 }

@@ -41,6 +41,12 @@ export class OrchestratorClient {
     return this.call('GET', `/v1/deployments/${encodeURIComponent(id)}/events`);
   }
 
+  rollback(id: string, reason?: string): Promise<{ id: string; phase: string }> {
+    return this.call('POST', `/v1/deployments/${encodeURIComponent(id)}/rollback`, {
+      ...(reason ? { reason } : {}),
+    });
+  }
+
   private async call<T>(
     method: 'GET' | 'POST',
     path: string,
