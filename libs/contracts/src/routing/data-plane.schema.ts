@@ -24,8 +24,6 @@ export function gatewayMetricsSubject(service: string): string {
   return `greenlight.metrics.gateway.${service}`;
 }
 
-export const GATEWAY_METRICS_ALL = 'greenlight.metrics.gateway.*';
-
 export const HEARTBEAT_MS = 1_000;
 /** An instance silent for this long is no longer waited for. */
 export const INSTANCE_TTL_MS = 3_500;
