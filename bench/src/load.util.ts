@@ -54,15 +54,7 @@ export async function closedLoop(
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
-  const seconds = (performance.now() - started) / 1000;
-  await pool.close();
-  return {
-    requests: latencies.length,
-    failures,
-    seconds,
-    rps: latencies.length / seconds,
-    latencies,
-  };
+  return finish(pool, started, latencies, failures);
 }
 
 /** Requests at a fixed rate (not waiting for answers), so latency is measured without coordinated omission. */
@@ -93,6 +85,15 @@ export async function openLoop(
     );
   }
   await Promise.all(inFlight);
+  return finish(pool, started, latencies, failures);
+}
+
+async function finish(
+  pool: Pool,
+  started: number,
+  latencies: number[],
+  failures: number,
+): Promise<LoadResult> {
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   return {

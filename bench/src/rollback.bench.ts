@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { Pool } from 'undici';
 import { deployRequest, publishEvalVerdict, seedLiveRelease } from '@greenlight/fixtures';
 import {
+  sleep,
   startSimulator,
   startStack,
   waitFor,
@@ -211,8 +212,4 @@ async function phase(api: Api, id: string) {
     phase: string;
     weights: { green: number };
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

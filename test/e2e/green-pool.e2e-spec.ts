@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { deployRequest } from '@greenlight/fixtures';
-import { startStack, waitFor, type Stack } from '@greenlight/testing';
+import { connectionRefused, startStack, waitFor, type Stack } from '@greenlight/testing';
 import { apiClient, type PhaseEvent } from '../support/api.util';
 
 interface AuditEvent {
@@ -35,18 +34,6 @@ function processesOnPort(port: string): number[] {
       }
     })
     .map(Number);
-}
-
-function refuses(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 describe('green pool: the process driver starts the simulator, readiness waits out its cold start', () => {
@@ -150,7 +137,7 @@ describe('green pool: the process driver starts the simulator, readiness waits o
       }
     ).endpoints;
     for (const { url } of endpoints) {
-      expect(await refuses(url)).toBe(true);
+      expect(await connectionRefused(Number(new URL(url).port))).toBe(true);
       expect(processesOnPort(new URL(url).port)).toEqual([]);
     }
     // The service is free again: the next release of it is accepted.

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A loopback TCP port that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -13,6 +13,18 @@ export function freePort(): Promise<number> {
         else reject(new Error('could not allocate a free port'));
       });
     });
+  });
+}
+
+/** True when a fresh TCP connection to the port is refused (nothing listens, e.g. a cold start). */
+export function connectionRefused(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
 }
 

@@ -1,5 +1,9 @@
-import { connect } from 'node:net';
-import { sseData, startSimulator, type SimulatorHandle } from '@greenlight/testing';
+import {
+  connectionRefused,
+  sseData,
+  startSimulator,
+  type SimulatorHandle,
+} from '@greenlight/testing';
 
 interface StreamEnd {
   contentChunks: number;
@@ -45,18 +49,6 @@ async function openStream(sim: SimulatorHandle, maxTokens: number) {
   return { started, ended };
 }
 
-/** True when a fresh TCP connection to the port is refused. */
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
-
 // Both cases share one 20 s stream shape (200 tokens at 100 ms) and run side by side.
 const SLOW = ['--itl', '100ms', '--ttft-overhead', '5ms'];
 
@@ -88,7 +80,7 @@ describe('SIGTERM like vLLM', () => {
     expect(abrupt.output()).toMatch(/1 request\(s\) aborted/);
 
     // With a timeout: no new connections while the in-flight stream runs to its end.
-    expect(await refused(graceful.port)).toBe(true);
+    expect(await connectionRefused(graceful.port)).toBe(true);
     const longEnd = await long.ended;
     expect(longEnd).toEqual({ contentChunks: 200, finishReason: 'length', done: true });
     expect(await gracefulExit).toBe(0);
@@ -113,6 +105,6 @@ describe('crashAfter', () => {
       });
     for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(200);
     expect(await sim.exited).toBe(1);
-    expect(await refused(sim.port)).toBe(true);
+    expect(await connectionRefused(sim.port)).toBe(true);
   });
 });

@@ -1,19 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, waitFor, type SimulatorHandle } from '@greenlight/testing';
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
+import {
+  connectionRefused,
+  startSimulator,
+  waitFor,
+  type SimulatorHandle,
+} from '@greenlight/testing';
 
 async function tokenize(sim: SimulatorHandle): Promise<number[]> {
   const response = await fetch(`${sim.url}/tokenize`, {
@@ -73,9 +66,9 @@ describe('simulator serving surface', () => {
   it('refuses connections until the cold start ends, then answers 200', async () => {
     const spawnedAt = Date.now();
     const sim = await start({ version: 'v1', coldStart: '3s', waitReady: false });
-    expect(await refused(sim.port)).toBe(true);
+    expect(await connectionRefused(sim.port)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await refused(sim.port)).toBe(true);
+    expect(await connectionRefused(sim.port)).toBe(true);
     await waitFor(
       async () => (await fetch(`${sim.url}/health`).catch(() => undefined))?.status === 200,
       { timeoutMs: 20_000, intervalMs: 100, what: 'the simulator to finish its cold start' },

@@ -17,7 +17,7 @@ import { DeploymentRepository, type LockHolder } from '@greenlight/store';
 import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { LIFECYCLE_REASONS } from '../lifecycle/lifecycle.constants';
-import { phaseEntry, type PhaseLimits } from '../lifecycle/phase-entry.util';
+import { phaseEntry, phaseLimits, type PhaseLimits } from '../lifecycle/phase-entry.util';
 import { DEPLOYMENT_ERRORS, LIVE_PHASES, ORCHESTRATOR_ACTOR } from './deployments.constants';
 import { OutboxPublisher } from './outbox.publisher';
 import { publishEvent } from './outbox.util';
@@ -53,7 +53,7 @@ export class DeploymentsService {
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
   ) {
-    this.limits = { verifyTimeoutMs: config.VERIFY_TIMEOUT_MS };
+    this.limits = phaseLimits(config);
     this.requests = new Counter({
       name: 'greenlight_deploy_requests_total',
       help: 'Deploy requests by outcome: accepted, duplicate (same idempotency key), invalid, conflict',

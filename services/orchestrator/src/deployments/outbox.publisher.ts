@@ -76,10 +76,7 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
   private async drain(deploymentId: string, verifyAll: boolean): Promise<void> {
     const pending = (await this.repo.pendingOutbox(deploymentId)) as OutboxEntry[];
     const stale = pending.some(
-      (e) =>
-        isPhaseEvent(e) &&
-        e.kind === 'publish' &&
-        Date.now() - Date.parse(e.message.at) > OUTBOX_VERIFY_AFTER_MS,
+      (e) => isPhaseEvent(e) && Date.now() - Date.parse(e.message.at) > OUTBOX_VERIFY_AFTER_MS,
     );
     const published = verifyAll || stale ? await this.publishedIds(deploymentId) : undefined;
     for (let i = 0; i < pending.length;) {

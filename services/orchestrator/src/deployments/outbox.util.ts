@@ -68,6 +68,8 @@ export function sendCommand<T extends Exclude<CommandType, 'deployment.control'>
   };
 }
 
-export function isPhaseEvent(entry: OutboxEntry): boolean {
+export function isPhaseEvent(
+  entry: OutboxEntry,
+): entry is Extract<OutboxEntry, { kind: 'publish' }> {
   return entry.kind === 'publish' && entry.message.type === 'deployment.phase_changed';
 }

@@ -18,6 +18,7 @@ import type { OrchestratorConfig } from '../config/orchestrator.config';
 import {
   needsRouting,
   phaseEntry,
+  phaseLimits,
   resendTraffic,
   stepOnEntry,
   type PhaseLimits,
@@ -57,7 +58,7 @@ export class LifecycleService {
     private readonly outbox: OutboxPublisher,
     @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
   ) {
-    this.limits = { verifyTimeoutMs: config.VERIFY_TIMEOUT_MS };
+    this.limits = phaseLimits(config);
   }
 
   get(deploymentId: string): Promise<Deployment | null> {

@@ -4,6 +4,7 @@ import {
   type Phase,
   type TrafficWeights,
 } from '@greenlight/contracts';
+import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { sendCommand, type OutboxEntry } from '../deployments/outbox.util';
 import {
   bakeTimerId,
@@ -16,6 +17,10 @@ import {
 export interface PhaseLimits {
   /** How long Verifying waits for the eval-runner's verdict before failing. */
   verifyTimeoutMs: number;
+}
+
+export function phaseLimits(config: Pick<OrchestratorConfig, 'VERIFY_TIMEOUT_MS'>): PhaseLimits {
+  return { verifyTimeoutMs: config.VERIFY_TIMEOUT_MS };
 }
 
 /**
