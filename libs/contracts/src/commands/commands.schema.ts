@@ -12,19 +12,23 @@ import {
 import {
   AffinitySchema,
   ANALYSIS_METRICS,
+  CacheGenerationSchema,
   CachesSchema,
   HttpUrlSchema,
   ParsedPoolSchema,
   ReleaseSchema,
   ReleaseVersionSchema,
+  RelativePathSchema,
 } from '../manifest/deploy-request.schema';
 
 const MsSchema = z.number().int().min(0);
 
-/** A pool as the data plane sees it: which release, where. */
+/** A pool as the data plane sees it: which release, where, which semantic-cache generation it owns. */
 export const PoolTargetSchema = z.object({
   release: ReleaseVersionSchema,
   endpoints: z.array(HttpUrlSchema).min(1).max(64),
+  /** Absent: the gateway neither reads nor writes the semantic cache for this pool. */
+  generation: CacheGenerationSchema.optional(),
 });
 
 /** Start the green replicas of `release`. */
@@ -52,19 +56,31 @@ export const ReadinessProbeCommandSchema = z.object({
   deadline: z.iso.datetime(),
 });
 
-/** Smoke tests + eval suite on green, paired with blue when there is one. */
+/**
+ * Smoke tests + eval suite on green, paired with blue when there is one. `suite` is a path under
+ * the eval-runner's suite directory (null: smoke tests only). `deadline` is absolute, like
+ * readiness.probe's, so a redelivered command does not extend it.
+ */
 export const EvalRunCommandSchema = z.object({
+  /** The name clients send as `model`. */
+  servedModel: ServiceNameSchema,
   green: PoolTargetSchema,
   blue: PoolTargetSchema.nullable(),
-  suite: z.string().nullable(),
+  suite: RelativePathSchema.nullable(),
   minPassRate: z.number().min(0).max(1),
+  deadline: z.iso.datetime(),
 });
 
-/** Judge green against blue while a step bakes. */
+/**
+ * Judge green against blue while step `step` bakes: every `intervalMs` the health-prober
+ * publishes analysis.completed on everything seen since the step began. It keeps judging for
+ * `maxDurationMs` (the bake and its possible extensions), or until the deployment leaves the step.
+ */
 export const AnalysisStartCommandSchema = z.object({
   step: z.number().int().min(0),
   weight: z.number().int().min(0).max(100),
   bakeMs: MsSchema,
+  maxDurationMs: MsSchema,
   intervalMs: MsSchema,
   metrics: z.array(z.enum(ANALYSIS_METRICS)).min(1),
   green: PoolTargetSchema,
@@ -86,19 +102,28 @@ export const TrafficSetCommandSchema = z.object({
   affinity: AffinitySchema.optional(),
 });
 
-/** Wait for the pool to have nothing in flight, then hold it in standby. */
+/**
+ * Blue is at 0 % everywhere (confirmed): report once nothing is in flight on `release` (gateway
+ * gauges and each replica's vllm:num_requests_running), or when `timeoutMs` has passed.
+ */
 export const DrainStartCommandSchema = z.object({
   release: ReleaseVersionSchema,
   endpoints: z.array(HttpUrlSchema).min(1).max(64),
   timeoutMs: MsSchema,
 });
 
-/** Diff the releases into a cache plan and pre-warm green. */
+/**
+ * Diff the releases into a cache plan (cache.plan), then pre-warm green's prefix caches
+ * (cache.prewarmed) within `budgetMs`. Sent once every green replica is ready.
+ */
 export const CachePrepareCommandSchema = z.object({
   release: ReleaseSchema,
   blueRelease: ReleaseSchema.nullable(),
+  /** The generation blue's answers are stored under (null: none yet). */
+  blueGeneration: CacheGenerationSchema.nullable(),
   caches: CachesSchema,
   green: PoolTargetSchema,
+  budgetMs: MsSchema,
 });
 
 /** Operator action from REST/CLI/NATS; self-contained, so not wrapped in an envelope. */

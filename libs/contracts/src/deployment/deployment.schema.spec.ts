@@ -1,6 +1,10 @@
 import { DeployRequestSchema } from '../manifest/deploy-request.schema';
 import { safeParse } from '../validation.util';
-import { type Deployment, DeploymentSchema } from './deployment.schema';
+import {
+  DEPLOYMENT_PROGRESS_DEFAULTS,
+  type Deployment,
+  DeploymentSchema,
+} from './deployment.schema';
 
 const request = DeployRequestSchema.parse({
   service: 'chat',
@@ -26,12 +30,14 @@ const stored: Deployment = {
     release: { version: 'v1', model: { id: 'm' } },
     pool: { driver: 'process', replicas: 1, command: 'sim --port {port}', stopTimeout: 120_000 },
     endpoints: [{ replica: 0, url: 'http://127.0.0.1:9001' }],
+    generation: null,
   },
   routingVersion: null,
   reason: null,
   green: null,
   previousDeploymentId: null,
   idempotencyKey: 'ci-run-42',
+  ...DEPLOYMENT_PROGRESS_DEFAULTS,
 };
 
 describe('DeploymentSchema', () => {

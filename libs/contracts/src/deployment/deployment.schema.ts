@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { CachePlanDataSchema } from '../events/cache-events.schema';
 import { PoolEndpointSchema } from '../events/pool-events.schema';
+import { VERDICTS } from '../events/verification-events.schema';
 import { ActorSchema, DeploymentIdSchema, ServiceNameSchema } from '../events/envelope.schema';
 import {
+  CacheGenerationSchema,
   ParsedDeployRequestSchema,
   ParsedPoolSchema,
   ReleaseSchema,
@@ -25,6 +28,17 @@ export const BlueSchema = z.strictObject({
   release: ReleaseSchema,
   pool: ParsedPoolSchema,
   endpoints: z.array(PoolEndpointSchema).min(1).max(64),
+  /** The semantic-cache generation blue's answers are stored under. */
+  generation: CacheGenerationSchema.nullable().default(null),
+});
+
+/** The latest analysis verdict of the current step, and how often its bake was extended. */
+export const StepAnalysisSchema = z.strictObject({
+  step: z.number().int().min(0),
+  verdict: z.enum(VERDICTS),
+  at: z.iso.datetime(),
+  extensions: z.number().int().min(0),
+  reasons: z.array(z.string()),
 });
 
 /** Where the new release's replicas listen. */
@@ -61,8 +75,30 @@ export const DeploymentSchema = z.strictObject({
   reason: z.string().max(2000).nullable(),
   previousDeploymentId: DeploymentIdSchema.nullable(),
   idempotencyKey: z.string().min(1).max(200).nullable(),
+  /** The cache-manager's plan (cache.plan), once WarmingUp has it. */
+  cachePlan: CachePlanDataSchema.nullable().default(null),
+  /** Green passed readiness; WarmingUp ends when the cache is prepared too. */
+  greenReady: z.boolean().default(false),
+  analysis: StepAnalysisSchema.nullable().default(null),
+  /** While paused: how much of the bake or standby window was left when the clock stopped. */
+  remainingMs: z.number().int().min(0).nullable().default(null),
+  /** An operator aborted while green served: the rollback under way ends as Aborted. */
+  aborting: z.boolean().default(false),
+  /** Set on a deployment that redeploys a Completed one's previous release (its rollback). */
+  rollbackOf: DeploymentIdSchema.nullable().default(null),
 });
 
 export type Deployment = z.output<typeof DeploymentSchema>;
+
+/** What a deployment starts with before any service reported on it. */
+export const DEPLOYMENT_PROGRESS_DEFAULTS = {
+  cachePlan: null,
+  greenReady: false,
+  analysis: null,
+  remainingMs: null,
+  aborting: false,
+  rollbackOf: null,
+} as const satisfies Partial<Deployment>;
 export type Blue = z.output<typeof BlueSchema>;
+export type StepAnalysis = z.output<typeof StepAnalysisSchema>;
 export type Green = z.output<typeof GreenSchema>;

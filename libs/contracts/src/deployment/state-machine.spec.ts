@@ -35,7 +35,7 @@ const EXPECTED: Partial<Record<Phase, Partial<Record<Trigger, Phase>>>> = {
     'analysis.failed': 'RollingBack',
     promote: 'Promoted',
     rollback: 'RollingBack',
-    abort: 'Aborted',
+    abort: 'RollingBack',
     fail: 'Failed',
   },
   Ramping: {
@@ -43,26 +43,26 @@ const EXPECTED: Partial<Record<Phase, Partial<Record<Trigger, Phase>>>> = {
     'analysis.failed': 'RollingBack',
     promote: 'Promoted',
     rollback: 'RollingBack',
-    abort: 'Aborted',
+    abort: 'RollingBack',
     fail: 'Failed',
   },
   Promoted: {
-    'drain.started': 'Draining',
+    'promotion.confirmed': 'Draining',
     rollback: 'RollingBack',
-    abort: 'Aborted',
+    abort: 'RollingBack',
     fail: 'Failed',
   },
   Draining: {
     'drain.completed': 'Standby',
     rollback: 'RollingBack',
-    abort: 'Aborted',
+    abort: 'RollingBack',
     fail: 'Failed',
   },
   Standby: {
     'standby.expired': 'Completed',
     retire: 'Completed',
     rollback: 'RollingBack',
-    abort: 'Aborted',
+    abort: 'RollingBack',
     fail: 'Failed',
   },
   RollingBack: { 'rollback.completed': 'RolledBack', abort: 'Aborted', fail: 'Failed' },
@@ -158,6 +158,42 @@ describe('transition: guards', () => {
   );
 });
 
+describe('abort', () => {
+  it.each(['Canary', 'Ramping', 'Promoted', 'Draining', 'Standby'] as const)(
+    'from %s with a blue gives blue its traffic back first, then ends as Aborted',
+    (phase) => {
+      expect(transition(phase, 'abort', withBlue)).toEqual({ ok: true, to: 'RollingBack' });
+      expect(
+        transition('RollingBack', 'rollback.completed', { ...withBlue, aborting: true }),
+      ).toEqual({ ok: true, to: 'Aborted' });
+      expect(transition('RollingBack', 'rollback.completed', withBlue)).toEqual({
+        ok: true,
+        to: 'RolledBack',
+      });
+    },
+  );
+
+  it.each(['Requested', 'Provisioning', 'WarmingUp', 'Verifying', 'RollingBack'] as const)(
+    'from %s ends at once: green never served anyone, or blue already has it all',
+    (phase) => {
+      expect(transition(phase, 'abort', withBlue)).toEqual({ ok: true, to: 'Aborted' });
+    },
+  );
+});
+
+describe('promotion confirmed', () => {
+  it('drains blue when there is one, completes a first deployment at once', () => {
+    expect(transition('Promoted', 'promotion.confirmed', withBlue)).toEqual({
+      ok: true,
+      to: 'Draining',
+    });
+    expect(transition('Promoted', 'promotion.confirmed', { ...withBlue, hasBlue: false })).toEqual({
+      ok: true,
+      to: 'Completed',
+    });
+  });
+});
+
 describe('paused deployments', () => {
   const paused = { ...withBlue, paused: true };
 
@@ -176,7 +212,7 @@ describe('paused deployments', () => {
     ['Canary', 'promote', 'Promoted'],
     ['Ramping', 'rollback', 'RollingBack'],
     ['Standby', 'rollback', 'RollingBack'],
-    ['Canary', 'abort', 'Aborted'],
+    ['Canary', 'abort', 'RollingBack'],
     ['Ramping', 'analysis.failed', 'RollingBack'],
     ['Standby', 'fail', 'Failed'],
     ['Standby', 'retire', 'Completed'],

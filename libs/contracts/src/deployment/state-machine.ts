@@ -1,4 +1,10 @@
-import { ACTIVE_PHASES, isPausable, isTerminal, type Phase } from './phase.constants';
+import {
+  ACTIVE_PHASES,
+  carriesTraffic,
+  isPausable,
+  isTerminal,
+  type Phase,
+} from './phase.constants';
 
 export const TRIGGERS = [
   'start',
@@ -9,7 +15,7 @@ export const TRIGGERS = [
   'step.passed',
   'analysis.failed',
   'promote',
-  'drain.started',
+  'promotion.confirmed',
   'drain.completed',
   'standby.expired',
   'retire',
@@ -27,11 +33,19 @@ export interface TransitionContext {
   /** Canary/ramp steps still ahead after the one that just passed. */
   remainingSteps: number;
   paused: boolean;
+  /** An operator aborted while green carried traffic: the rollback it started ends as Aborted. */
+  aborting?: boolean;
 }
+
+/**
+ * Conditions a target may depend on. `greenServes`: green may carry user traffic in the phase
+ * being left and there is a blue to give it back to, so the split must be undone first.
+ */
+export type TransitionCondition = 'hasBlue' | 'remainingSteps' | 'aborting' | 'greenServes';
 
 /** Where a trigger leads: a fixed phase, or one of two depending on the context. */
 export type TransitionTarget =
-  Phase | { readonly if: 'hasBlue' | 'remainingSteps'; readonly then: Phase; readonly else: Phase };
+  Phase | { readonly if: TransitionCondition; readonly then: Phase; readonly else: Phase };
 
 export interface TransitionRule {
   readonly from: readonly Phase[];
@@ -56,7 +70,11 @@ export const TRANSITIONS = {
   },
   'analysis.failed': { from: ['Canary', 'Ramping'], to: 'RollingBack' },
   promote: { from: ['Canary', 'Ramping'], to: 'Promoted' },
-  'drain.started': { from: ['Promoted'], to: 'Draining' },
+  // Blue at 0 % is confirmed: drain it, or finish at once when there is no blue.
+  'promotion.confirmed': {
+    from: ['Promoted'],
+    to: { if: 'hasBlue', then: 'Draining', else: 'Completed' },
+  },
   'drain.completed': { from: ['Draining'], to: 'Standby' },
   'standby.expired': { from: ['Standby'], to: 'Completed', clock: true },
   // A new deployment of the service replaces the standby pool.
@@ -66,8 +84,12 @@ export const TRANSITIONS = {
     to: 'RollingBack',
     requiresBlue: true,
   },
-  'rollback.completed': { from: ['RollingBack'], to: 'RolledBack' },
-  abort: { from: ACTIVE_PHASES, to: 'Aborted' },
+  'rollback.completed': {
+    from: ['RollingBack'],
+    to: { if: 'aborting', then: 'Aborted', else: 'RolledBack' },
+  },
+  // Aborting while green serves users first gives blue its traffic back (no request dropped).
+  abort: { from: ACTIVE_PHASES, to: { if: 'greenServes', then: 'RollingBack', else: 'Aborted' } },
   fail: { from: ACTIVE_PHASES, to: 'Failed' },
 } as const satisfies Record<Trigger, TransitionRule>;
 
@@ -84,10 +106,22 @@ export const TRANSITION_ERRORS = {
 
 export type TransitionResult = { ok: true; to: Phase } | { ok: false; reason: string };
 
-function resolveTarget(target: TransitionTarget, ctx: TransitionContext): Phase {
+function holds(condition: TransitionCondition, from: Phase, ctx: TransitionContext): boolean {
+  switch (condition) {
+    case 'hasBlue':
+      return ctx.hasBlue;
+    case 'remainingSteps':
+      return ctx.remainingSteps > 0;
+    case 'aborting':
+      return ctx.aborting === true;
+    case 'greenServes':
+      return ctx.hasBlue && carriesTraffic(from);
+  }
+}
+
+function resolveTarget(target: TransitionTarget, from: Phase, ctx: TransitionContext): Phase {
   if (typeof target === 'string') return target;
-  const condition = target.if === 'hasBlue' ? ctx.hasBlue : ctx.remainingSteps > 0;
-  return condition ? target.then : target.else;
+  return holds(target.if, from, ctx) ? target.then : target.else;
 }
 
 /** The only place that decides whether a deployment may move, and where to. Pure. */
@@ -104,7 +138,7 @@ export function transition(
     return { ok: false, reason: TRANSITION_ERRORS.paused(trigger, from) };
   if (rule.requiresBlue && !ctx.hasBlue)
     return { ok: false, reason: TRANSITION_ERRORS.noBlue(trigger, from) };
-  return { ok: true, to: resolveTarget(rule.to, ctx) };
+  return { ok: true, to: resolveTarget(rule.to, from, ctx) };
 }
 
 /** Triggers that `from` accepts at all (ignoring guards); handy for dashboards and CLI hints. */

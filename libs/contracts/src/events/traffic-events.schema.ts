@@ -9,9 +9,18 @@ export const TrafficShiftedDataSchema = z.object({
   appliedAt: z.iso.datetime(),
 });
 
-export const DrainProgressDataSchema = z.object({ inFlight: z.number().int().min(0) });
+/** Blue's in-flight requests while it drains (streams among them), reported as they fall. */
+export const DrainProgressDataSchema = z.object({
+  release: z.string(),
+  inFlight: z.number().int().min(0),
+  streams: z.number().int().min(0),
+  elapsedMs: z.number().int().min(0),
+});
 
+/** Blue has nothing in flight (or the drain timeout passed with `inFlight` left). */
 export const DrainCompletedDataSchema = z.object({
+  release: z.string(),
   inFlight: z.number().int().min(0),
   timedOut: z.boolean(),
+  elapsedMs: z.number().int().min(0),
 });

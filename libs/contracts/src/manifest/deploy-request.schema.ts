@@ -267,6 +267,17 @@ export const CachesSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * A semantic-cache generation: answers stored under one may be served only by a pool that owns
+ * it. Also a Redis key segment and a Qdrant collection name, hence the narrow alphabet.
+ */
+export const CacheGenerationSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,99}$/,
+    'must be 1-100 characters of lowercase letters, digits, "_" and "-"',
+  );
+
 // ---- the manifest --------------------------------------------------------------------------
 
 function manifestOf<R extends z.ZodType>(release: R) {

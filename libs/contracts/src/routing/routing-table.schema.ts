@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ServiceNameSchema } from '../events/envelope.schema';
-import { AffinitySchema, HttpUrlSchema } from '../manifest/deploy-request.schema';
+import {
+  AffinitySchema,
+  CacheGenerationSchema,
+  HttpUrlSchema,
+} from '../manifest/deploy-request.schema';
 
 export const ROUTING_WEIGHTS_MESSAGE = 'weights of the pools present must sum to 100';
 export const ROUTING_NO_POOL_MESSAGE = 'at least one of blue and green must be present';
@@ -9,6 +13,8 @@ export const PoolRouteSchema = z.strictObject({
   release: z.string().min(1).max(64),
   endpoints: z.array(HttpUrlSchema).min(1).max(64),
   weight: z.number().int().min(0).max(100),
+  /** The semantic-cache generation this pool's answers belong to (absent: no semantic cache). */
+  generation: CacheGenerationSchema.optional(),
 });
 
 /** What the data plane applies for one model service; `version` only ever grows. */

@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { ulid } from 'ulid';
 import { EventBus } from '@greenlight/bus';
 import {
+  DEPLOYMENT_PROGRESS_DEFAULTS,
   DeployRequestSchema,
   isTerminal,
   SUBJECTS,
@@ -124,12 +125,14 @@ export class DeploymentsService {
             release: blue.request.release,
             pool: blue.request.pool,
             endpoints: blue.green.endpoints,
+            generation: blue.cachePlan?.generations.green ?? null,
           }
         : null,
       reason: null,
       green: null,
       previousDeploymentId: blue?.id ?? null,
       idempotencyKey: origin.idempotencyKey,
+      ...DEPLOYMENT_PROGRESS_DEFAULTS,
     };
     const events = [
       phaseChangedEvent(

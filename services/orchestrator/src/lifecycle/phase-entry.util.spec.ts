@@ -1,4 +1,9 @@
-import { DeployRequestSchema, type Deployment, type Phase } from '@greenlight/contracts';
+import {
+  DEPLOYMENT_PROGRESS_DEFAULTS,
+  DeployRequestSchema,
+  type Deployment,
+  type Phase,
+} from '@greenlight/contracts';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import { POOL_VERDICT_GRACE_MS } from './lifecycle.constants';
 import { phaseEntry } from './phase-entry.util';
@@ -40,6 +45,7 @@ function deployment(phase: Phase, overrides: Partial<Deployment> = {}): Deployme
     reason: null,
     previousDeploymentId: null,
     idempotencyKey: null,
+    ...DEPLOYMENT_PROGRESS_DEFAULTS,
     ...overrides,
   };
 }
@@ -132,6 +138,7 @@ describe('phaseEntry', () => {
         release: { version: 'v1', model: { id: 'm' } },
         pool: { driver: 'static', endpoints: ['http://127.0.0.1:8001'] },
         endpoints: [{ replica: 0, url: 'http://127.0.0.1:8001' }],
+        generation: null,
       },
     });
 

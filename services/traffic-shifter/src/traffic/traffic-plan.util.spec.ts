@@ -57,6 +57,24 @@ describe('planTrafficChange', () => {
     });
   });
 
+  it('carries the semantic-cache generation each pool owns into the table', () => {
+    const plan = planTrafficChange(
+      request({
+        weights: { blue: 75, green: 25 },
+        pools: {
+          blue: { ...BLUE, generation: 'chat-v1' },
+          green: { ...GREEN, generation: 'chat-v2' },
+        },
+      }),
+      applied,
+    );
+
+    expect(plan).toMatchObject({
+      kind: 'apply',
+      table: { pools: { blue: { generation: 'chat-v1' }, green: { generation: 'chat-v2' } } },
+    });
+  });
+
   it('refuses a stale version, naming the version in force', () => {
     expect(planTrafficChange(request({ version: 3 }), applied)).toEqual({
       kind: 'refuse',

@@ -58,7 +58,12 @@ export function planTrafficChange(
       if (weight > 0) return refuse(TRAFFIC_ERRORS.missingPool(service, pool, weight));
       continue;
     }
-    pools[pool] = { release: where.release, endpoints: [...where.endpoints], weight };
+    pools[pool] = {
+      release: where.release,
+      endpoints: [...where.endpoints],
+      weight,
+      ...(where.generation ? { generation: where.generation } : {}),
+    };
   }
   const parsed = safeParse(RoutingTableSchema, {
     service,
