@@ -1,0 +1,3 @@
+export * from './plan';
+export * from './hot-prefixes';
+export * from './semantic';
