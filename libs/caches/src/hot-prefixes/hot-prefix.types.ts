@@ -19,3 +19,8 @@ export interface HotPrefix {
 export interface HotPrefixReader {
   top(service: string, limit: number): Promise<HotPrefix[]>;
 }
+
+/** The gateway's side: counts a request's prefix; never blocks or fails the request. */
+export interface HotPrefixRecorder {
+  record(service: string, messages: readonly PrefixMessage[]): void;
+}
