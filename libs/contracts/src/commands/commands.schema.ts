@@ -30,6 +30,7 @@ export const PoolTargetSchema = z.object({
   /** Absent: the gateway neither reads nor writes the semantic cache for this pool. */
   generation: CacheGenerationSchema.optional(),
 });
+export type PoolTarget = z.output<typeof PoolTargetSchema>;
 
 /** Start the green replicas of `release`. */
 export const PoolProvisionCommandSchema = z.object({
@@ -83,6 +84,8 @@ export const AnalysisStartCommandSchema = z.object({
   maxDurationMs: MsSchema,
   intervalMs: MsSchema,
   metrics: z.array(z.enum(ANALYSIS_METRICS)).min(1),
+  /** Green requests needed before a pass (fewer: inconclusive). */
+  minSamples: z.number().int().min(0).default(50),
   green: PoolTargetSchema,
   blue: PoolTargetSchema.nullable(),
 });

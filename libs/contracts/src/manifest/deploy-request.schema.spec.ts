@@ -127,12 +127,16 @@ describe('DeployRequestSchema', () => {
             interval: 30_000,
             metrics: ['errorRate', 'ttftP95', 'itlP95', 'e2eP95'],
             maxBakeExtensions: 3,
+            minSamples: 50,
           },
           drain: { timeout: 120_000 },
           standby: 86_400_000,
           affinity: 'session',
         },
-        caches: { prefixWarmup: { topPrefixes: 200 }, semantic: { backend: 'redis' } },
+        caches: {
+          prefixWarmup: { topPrefixes: 200, budget: 60_000 },
+          semantic: { backend: 'redis' },
+        },
       } satisfies DeployRequest,
     });
   });

@@ -238,6 +238,8 @@ export const StrategySchema = z.strictObject({
         .min(1)
         .prefault([...ANALYSIS_METRICS]),
       maxBakeExtensions: z.number().int().min(0).max(100).default(3),
+      /** Green requests a step must see before it can pass (fewer: inconclusive). */
+      minSamples: z.number().int().min(0).max(1_000_000).default(50),
     })
     .prefault({}),
   drain: z
@@ -255,7 +257,11 @@ export type SemanticCacheMode = (typeof SEMANTIC_CACHE_MODES)[number];
 
 export const CachesSchema = z.strictObject({
   prefixWarmup: z
-    .strictObject({ topPrefixes: z.number().int().min(0).max(10_000).default(200) })
+    .strictObject({
+      topPrefixes: z.number().int().min(0).max(10_000).default(200),
+      /** Pre-warming stops when this runs out; WarmingUp does not wait longer for it. */
+      budget: durationWithin(0, HOUR_MS).prefault('60s'),
+    })
     .prefault({}),
   semantic: z
     .strictObject({
@@ -347,6 +353,7 @@ const REQUEST_DURATION_PATHS = [
   ['strategy', 'analysis', 'interval'],
   ['strategy', 'drain', 'timeout'],
   ['strategy', 'standby'],
+  ['caches', 'prefixWarmup', 'budget'],
 ] as const;
 
 export const ParsedPoolSchema = z.preprocess(

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { ControlController } from './control.controller';
+import { ControlHandler } from './control.handler';
 import { ControlService } from './control.service';
 
-/** promote / pause / resume / abort / rollback from REST (and, later, the CLI and dashboard). */
+/** promote / pause / resume / abort / rollback from REST (the CLI, the dashboard) and NATS. */
 @Module({
   imports: [LifecycleModule],
-  controllers: [ControlController],
+  controllers: [ControlController, ControlHandler],
   providers: [ControlService],
 })
 export class ControlModule {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { DeployRequestedHandler } from './deploy-requested.handler';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
@@ -6,7 +7,8 @@ import { OutboxPublisher } from './outbox.publisher';
 
 @Module({
   controllers: [DeploymentsController, DeployRequestedHandler],
-  providers: [DeploymentsService, OutboxPublisher],
-  exports: [DeploymentsService, OutboxPublisher],
+  // The lifecycle engine lives with the records it moves: a new request may retire a standby one.
+  providers: [DeploymentsService, OutboxPublisher, LifecycleService],
+  exports: [DeploymentsService, OutboxPublisher, LifecycleService],
 })
 export class DeploymentsModule {}

@@ -18,6 +18,7 @@ import { DeploymentRepository, type LockHolder } from '@greenlight/store';
 import { METRICS_REGISTRY, runWithLogContext } from '@greenlight/telemetry';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import { LIFECYCLE_REASONS } from '../lifecycle/lifecycle.constants';
+import { LifecycleService } from '../lifecycle/lifecycle.service';
 import { phaseEntry, phaseLimits, type PhaseLimits } from '../lifecycle/phase-entry.util';
 import { DEPLOYMENT_ERRORS, LIVE_PHASES, ORCHESTRATOR_ACTOR } from './deployments.constants';
 import { OutboxPublisher } from './outbox.publisher';
@@ -34,6 +35,10 @@ export interface RequestOrigin {
   actor: string;
   idempotencyKey: string | null;
   causationId: string | null;
+  /** Set when this deployment redeploys the previous release of a Completed one (its rollback). */
+  rollbackOf?: string;
+  /** Why, for the audit log's first event (default: "release X requested"). */
+  reason?: string;
 }
 
 export type RequestOutcome =
@@ -53,6 +58,7 @@ export class DeploymentsService {
     private readonly bus: EventBus,
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
+    private readonly lifecycle: LifecycleService,
   ) {
     this.limits = phaseLimits(config);
     this.requests = new Counter({
@@ -133,6 +139,7 @@ export class DeploymentsService {
       previousDeploymentId: blue?.id ?? null,
       idempotencyKey: origin.idempotencyKey,
       ...DEPLOYMENT_PROGRESS_DEFAULTS,
+      rollbackOf: origin.rollbackOf ?? null,
     };
     const events = [
       phaseChangedEvent(
@@ -141,7 +148,7 @@ export class DeploymentsService {
         {
           from: null,
           to: 'Requested',
-          reason: `release ${request.release.version} requested`,
+          reason: origin.reason ?? `release ${request.release.version} requested`,
           actor: origin.actor,
         },
         origin.causationId,
@@ -182,13 +189,36 @@ export class DeploymentsService {
         return { status: 'accepted', deployment: existing, duplicate: true };
       }
       case 'conflict': {
-        if (await this.releaseIfEnded(request.service, result.holder))
+        if (
+          (await this.retireIfStandby(result.holder, origin.actor)) ||
+          (await this.releaseIfEnded(request.service, result.holder))
+        ) {
           return this.store(id, request, origin);
+        }
         const message = DEPLOYMENT_ERRORS.conflict(request.service, result.holder.deploymentId);
         await this.reject(origin, message, [], request.service);
         return { status: 'conflict', holder: result.holder, message };
       }
     }
+  }
+
+  /**
+   * A deployment in Standby gives way to a new one: it completes (its blue is stopped, green
+   * serves on as the new deployment's blue) and frees the service.
+   */
+  private async retireIfStandby(holder: LockHolder, by: string): Promise<boolean> {
+    const deployment = await this.repo.get(holder.deploymentId);
+    if (deployment?.phase !== 'Standby') return false;
+    const outcome = await this.lifecycle.advance(holder.deploymentId, 'retire', {
+      actor: by,
+      reason: LIFECYCLE_REASONS.retired(by),
+      causationId: null,
+      onlyFrom: ['Standby'],
+    });
+    if (outcome.status !== 'moved') return false;
+    // Its outbox released the lock, or will: make sure before trying again.
+    await this.repo.releaseLock(deployment.service, holder.deploymentId, holder.fence);
+    return true;
   }
 
   /**
@@ -210,7 +240,7 @@ export class DeploymentsService {
   }
 
   /** The newest deployment whose release serves the service now: the next deployment's blue. */
-  private async liveRelease(service: string): Promise<Deployment | null> {
+  async liveRelease(service: string): Promise<Deployment | null> {
     const recent = await this.repo.list({ service, limit: 50 });
     return recent.find((d) => (LIVE_PHASES as readonly string[]).includes(d.phase)) ?? null;
   }

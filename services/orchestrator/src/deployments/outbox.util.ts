@@ -20,10 +20,13 @@ export type OutboxEntry =
   | { id: string; kind: 'cancel-timer'; timerId: string }
   | { id: string; kind: 'release-lock'; service: string; deploymentId: string; fence: number };
 
-/** What a durable timer does when it fires: a trigger, if the deployment is still where it was. */
+/**
+ * What a durable timer does when it fires: a trigger, if the deployment is still where it was.
+ * `bake.elapsed` is not a transition: the bake's end decides from the latest analysis verdict.
+ */
 export interface TimerPayload {
   deploymentId: string;
-  trigger: 'fail' | 'step.passed' | 'standby.expired';
+  trigger: 'fail' | 'pool.ready' | 'drain.completed' | 'standby.expired' | 'bake.elapsed';
   /** The timer only applies while the deployment is in this phase… */
   phase: Deployment['phase'];
   /** …and, for a bake, at this step. */

@@ -14,10 +14,16 @@ export function deadlineTimerId(deploymentId: string): string {
   return `deadline:${deploymentId}`;
 }
 
-/** The bake of the current canary/ramp step; one per deployment, replaced step by step. */
-export function bakeTimerId(deploymentId: string): string {
-  return `bake:${deploymentId}`;
+/**
+ * The deployment's clock: the bake of the current canary/ramp step, or the standby window. One
+ * per deployment, replaced step by step; pausing cancels it, resuming schedules what was left.
+ */
+export function clockTimerId(deploymentId: string): string {
+  return `clock:${deploymentId}`;
 }
+
+/** The orchestrator's own backstop when a service that owes it a report is down. */
+export const REPORT_GRACE_MS = 30_000;
 
 export const LIFECYCLE_REASONS = {
   provisioning: 'starting the green pool',
@@ -36,5 +42,28 @@ export const LIFECYCLE_REASONS = {
     `green failed verification: ${reasons.join('; ') || 'no reason given'}`,
   baked: (step: number, weight: number, bakeMs: number) =>
     `step ${step + 1} (${weight} % green) baked ${Math.round(bakeMs / 1000)} s`,
+  analysisPassed: (step: number, weight: number, reasons: string[]) =>
+    `step ${step + 1} (${weight} % green) passed analysis${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+  analysisFailed: (step: number, reasons: string[]) =>
+    `canary analysis failed at step ${step + 1}: ${reasons.join('; ') || 'no reason given'}`,
+  inconclusive: (step: number, extensions: number, reasons: string[]) =>
+    `step ${step + 1} still inconclusive after ${extensions} bake extension${extensions === 1 ? '' : 's'}${reasons.length ? ` (${reasons.join('; ')})` : ''}; a canary never passes by default`,
+  bakeExtended: (step: number, extension: number, max: number) =>
+    `step ${step + 1}: analysis inconclusive, bake extended (${extension}/${max})`,
+  greenCrashed: (stage: string, reason: string) =>
+    `a green replica failed while serving users (${stage}): ${reason}`,
+  cacheTimeout: (ms: number) =>
+    `no cache.prewarmed within ${formatDuration(ms)} (is the cache-manager down?); green starts with a cold prefix cache`,
+  prewarmed: (prefixes: number, replicas: number, seconds: number) =>
+    `every green replica is ready and pre-warmed (${prefixes} prefixes on ${replicas} replicas in ${seconds.toFixed(1)} s); verifying before any user traffic`,
+  promoted: 'green takes 100 % (confirmed by the data plane)',
+  drained: (inFlight: number, timedOut: boolean, elapsedMs: number) =>
+    timedOut
+      ? `drain timed out after ${formatDuration(elapsedMs)} with ${inFlight} request(s) still on blue; blue stays warm in standby`
+      : `blue has nothing in flight (drained in ${(elapsedMs / 1000).toFixed(1)} s); blue stays warm in standby`,
+  noDrainReport: (ms: number) =>
+    `no drain report ${formatDuration(ms)} past the drain timeout (is the drainer down?); blue stays warm in standby`,
+  standbyOver: (ms: number) => `standby window of ${formatDuration(ms)} is over; retiring blue`,
+  retired: (by: string) => `a new deployment (${by}) replaces this one; retiring its standby pool`,
   rolledBack: (version: number) => `blue takes 100 % again (routing version ${version} confirmed)`,
 } as const;

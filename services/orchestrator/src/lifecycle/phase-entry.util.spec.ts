@@ -6,7 +6,7 @@ import {
 } from '@greenlight/contracts';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import { POOL_VERDICT_GRACE_MS } from './lifecycle.constants';
-import { phaseEntry } from './phase-entry.util';
+import { cachePrepEntries, phaseEntry } from './phase-entry.util';
 
 const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
 const NOW = Date.parse('2026-11-26T10:00:00.000Z');
@@ -18,6 +18,13 @@ const request = DeployRequestSchema.parse({
   pool: { driver: 'process', replicas: 2, command: 'greenlight-sim --port {port}' },
   strategy: { readiness: { timeout: '90s', warmupRequests: 2 } },
 });
+
+const BLUE = {
+  release: { version: 'v1', model: { id: 'm' } },
+  pool: { driver: 'static' as const, endpoints: ['http://127.0.0.1:8001'] },
+  endpoints: [{ replica: 0, url: 'http://127.0.0.1:8001' }],
+  generation: null,
+};
 
 function deployment(phase: Phase, overrides: Partial<Deployment> = {}): Deployment {
   return {
@@ -93,15 +100,108 @@ describe('phaseEntry', () => {
     });
   });
 
-  it('Verifying replaces the readiness deadline with one for the eval verdict', () => {
-    expect(phaseEntry(deployment('Verifying'), 'WarmingUp', NOW, LIMITS)).toEqual([
+  it('Verifying asks the eval-runner to judge green against blue, and bounds the wait', () => {
+    const entries = phaseEntry(deployment('Verifying', { blue: BLUE }), 'WarmingUp', NOW, LIMITS);
+
+    expect(commands(entries)[0]).toMatchObject({
+      subject: 'greenlight.cmd.eval.run.chat',
+      message: {
+        data: {
+          servedModel: 'chat',
+          green: { release: 'v2', endpoints: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'] },
+          blue: { release: 'v1', endpoints: ['http://127.0.0.1:8001'] },
+          suite: null,
+          // Its own deadline falls before the orchestrator's backstop.
+          deadline: new Date(NOW + 3_600_000 - 5_000).toISOString(),
+        },
+      },
+    });
+    expect(entries[1]).toMatchObject({
+      kind: 'schedule-timer',
+      timerId: `deadline:${ID}`,
+      dueAt: NOW + 3_600_000,
+      payload: { phase: 'Verifying', trigger: 'fail' },
+    });
+  });
+
+  it('Draining asks the drainer to wait out blue, with a backstop past the drain timeout', () => {
+    const entries = phaseEntry(deployment('Draining', { blue: BLUE }), 'Promoted', NOW, LIMITS);
+
+    expect(commands(entries)[0]).toMatchObject({
+      subject: 'greenlight.cmd.drain.start.chat',
+      message: {
+        data: { release: 'v1', endpoints: ['http://127.0.0.1:8001'], timeoutMs: 120_000 },
+      },
+    });
+    expect(entries[1]).toMatchObject({
+      kind: 'schedule-timer',
+      dueAt: NOW + 120_000 + 30_000,
+      payload: { phase: 'Draining', trigger: 'drain.completed' },
+    });
+  });
+
+  it('Standby starts the standby window on the clock (so pause stops it)', () => {
+    const entries = phaseEntry(deployment('Standby', { blue: BLUE }), 'Draining', NOW, LIMITS);
+
+    expect(entries).toContainEqual(
       expect.objectContaining({
         kind: 'schedule-timer',
-        timerId: `deadline:${ID}`,
-        dueAt: NOW + 3_600_000,
-        payload: expect.objectContaining({ phase: 'Verifying', trigger: 'fail' }),
+        timerId: `clock:${ID}`,
+        dueAt: NOW + 24 * 3_600_000,
+        payload: expect.objectContaining({ trigger: 'standby.expired', phase: 'Standby' }),
       }),
+    );
+  });
+
+  it('Completed stops blue (not green, which now serves everyone) and frees the service', () => {
+    const entries = phaseEntry(deployment('Completed', { blue: BLUE }), 'Standby', NOW, LIMITS);
+
+    expect(commands(entries).map((c) => [c.subject, c.message.data])).toEqual([
+      ['greenlight.cmd.pool.stop.chat', expect.objectContaining({ release: 'v1' })],
     ]);
+    expect(entries.at(-1)).toMatchObject({ kind: 'release-lock' });
+  });
+
+  it('a ready green asks the cache-manager for its plan and pre-warm within the budget', () => {
+    const warming = deployment('WarmingUp', { blue: { ...BLUE, generation: 'chat-v1-abc123' } });
+
+    const entries = cachePrepEntries(warming, 'evt-1');
+
+    expect(commands(entries)[0]).toMatchObject({
+      subject: 'greenlight.cmd.cache.prepare.chat',
+      message: {
+        data: { blueGeneration: 'chat-v1-abc123', budgetMs: 60_000, green: { release: 'v2' } },
+      },
+    });
+    expect(entries[1]).toMatchObject({
+      timerId: `deadline:${ID}`,
+      dueAt: expect.any(Number),
+      payload: { trigger: 'pool.ready', phase: 'WarmingUp' },
+    });
+  });
+
+  it('routing changes carry the generation each pool owns once the cache plan is known', () => {
+    const canary = deployment('Canary', {
+      stepIndex: 0,
+      routingVersion: 3,
+      blue: { ...BLUE, generation: 'chat-v1-abc123' },
+      cachePlan: {
+        prefix: 'prewarm',
+        semantic: 'new-generation',
+        backend: 'redis',
+        generations: { blue: 'chat-v1-abc123', green: 'chat-v2-def456' },
+        reasons: ['model changed'],
+      },
+    });
+
+    const [set] = commands(phaseEntry(canary, 'Verifying', NOW, LIMITS));
+
+    expect(set?.message.data).toMatchObject({
+      pools: {
+        blue: { generation: 'chat-v1-abc123' },
+        green: { generation: 'chat-v2-def456' },
+      },
+    });
   });
 
   it('Failed stops the green pool, cancels the deadline and frees the service with its fence', () => {
@@ -157,12 +257,12 @@ describe('phaseEntry', () => {
     });
   });
 
-  it('a rollback asks for blue 100 % and stops the bake', () => {
+  it('a rollback asks for blue 100 % and stops the clock', () => {
     const rollingBack = deployment('RollingBack', { stepIndex: 1, routingVersion: 13 });
 
     const entries = phaseEntry(rollingBack, 'Ramping', NOW, LIMITS);
 
-    expect(entries[1]).toMatchObject({ kind: 'cancel-timer', timerId: `bake:${ID}` });
+    expect(entries[1]).toMatchObject({ kind: 'cancel-timer', timerId: `clock:${ID}` });
     expect(commands(entries)[0]?.message.data).toMatchObject({
       weights: { blue: 100, green: 0 },
       version: 13,

@@ -2,14 +2,19 @@ import {
   isTerminal,
   type Deployment,
   type Phase,
+  type PoolTarget,
   type TrafficWeights,
 } from '@greenlight/contracts';
+
+/** The eval-runner's deadline falls this much before the orchestrator's backstop. */
+const EVAL_MARGIN_MS = 5_000;
 import type { OrchestratorConfig } from '../config/orchestrator.config';
-import { sendCommand, type OutboxEntry } from '../deployments/outbox.util';
+import { sendCommand, type OutboxEntry, type TimerPayload } from '../deployments/outbox.util';
 import {
-  bakeTimerId,
+  clockTimerId,
   LIFECYCLE_REASONS,
   POOL_VERDICT_GRACE_MS,
+  REPORT_GRACE_MS,
   deadlineTimerId,
 } from './lifecycle.constants';
 
@@ -82,6 +87,22 @@ export function phaseEntry(
     }
     case 'Verifying':
       return [
+        sendCommand(
+          deployment,
+          'eval.run',
+          {
+            servedModel: deployment.service,
+            green: greenTarget(deployment),
+            blue: blueTarget(deployment),
+            suite: request.strategy.eval?.suite ?? null,
+            minPassRate: request.strategy.eval?.minPassRate ?? 1,
+            // The eval-runner answers before the orchestrator's own backstop fires.
+            deadline: new Date(
+              now + Math.max(limits.verifyTimeoutMs - EVAL_MARGIN_MS, 1_000),
+            ).toISOString(),
+          },
+          cause,
+        ),
         scheduleTimer(deployment, timerId, now + limits.verifyTimeoutMs, {
           deploymentId: deployment.id,
           trigger: 'fail',
@@ -98,10 +119,38 @@ export function phaseEntry(
       // The routing change first: it leaves with the phase event, before any bookkeeping.
       return [
         setTraffic(deployment, weights, cause),
-        { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
+        { id: `${cause}.cancel-clock`, kind: 'cancel-timer', timerId: clockTimerId(deployment.id) },
         { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
       ];
     }
+    case 'Draining': {
+      const blue = deployment.blue;
+      if (!blue) return [];
+      const timeoutMs = request.strategy.drain.timeout;
+      return [
+        sendCommand(
+          deployment,
+          'drain.start',
+          {
+            release: blue.release.version,
+            endpoints: blue.endpoints.map((e) => e.url),
+            timeoutMs,
+          },
+          cause,
+        ),
+        scheduleTimer(deployment, timerId, now + timeoutMs + REPORT_GRACE_MS, {
+          deploymentId: deployment.id,
+          trigger: 'drain.completed',
+          phase: 'Draining',
+          reason: LIFECYCLE_REASONS.noDrainReport(REPORT_GRACE_MS),
+        }),
+      ];
+    }
+    case 'Standby':
+      return [
+        { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
+        clockTimer(deployment, now + request.strategy.standby, `${cause}.standby`),
+      ];
     default:
       break;
   }
@@ -119,10 +168,20 @@ function ending(
 ): OutboxEntry[] {
   const entries: OutboxEntry[] = [
     { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
-    { id: `${cause}.cancel-bake`, kind: 'cancel-timer', timerId: bakeTimerId(deployment.id) },
+    { id: `${cause}.cancel-clock`, kind: 'cancel-timer', timerId: clockTimerId(deployment.id) },
   ];
   const greenStarted = from !== null && from !== 'Requested';
-  if (deployment.phase !== 'Completed' && greenStarted) {
+  if (deployment.phase === 'Completed' && deployment.blue) {
+    // Green serves everyone and blue's standby is over (or a new deployment replaces it).
+    entries.push(
+      sendCommand(
+        deployment,
+        'pool.stop',
+        { release: deployment.blue.release.version, reason: deployment.reason ?? 'completed' },
+        cause,
+      ),
+    );
+  } else if (deployment.phase !== 'Completed' && greenStarted) {
     entries.push(
       sendCommand(
         deployment,
@@ -143,6 +202,97 @@ function ending(
     fence: deployment.fence,
   });
   return entries;
+}
+
+/**
+ * The deployment's clock for the phase it is in: the bake of the current step (its end decides
+ * from the analysis), or the standby window. Null in a phase without one.
+ */
+export function clockTimer(deployment: Deployment, dueAt: number, id: string): OutboxEntry {
+  const base = { deploymentId: deployment.id, phase: deployment.phase };
+  const payload: TimerPayload =
+    deployment.phase === 'Standby'
+      ? {
+          ...base,
+          trigger: 'standby.expired',
+          reason: LIFECYCLE_REASONS.standbyOver(deployment.request.strategy.standby),
+        }
+      : {
+          ...base,
+          trigger: 'bake.elapsed',
+          step: deployment.stepIndex ?? 0,
+          reason: 'bake elapsed',
+        };
+  return { id, kind: 'schedule-timer', timerId: clockTimerId(deployment.id), dueAt, payload };
+}
+
+/** Green as the data plane and the probers see it, with the cache generation it owns. */
+export function greenTarget(deployment: Deployment): PoolTarget {
+  return {
+    release: deployment.request.release.version,
+    endpoints: (deployment.green?.endpoints ?? []).map((e) => e.url),
+    ...(semanticOn(deployment) && deployment.cachePlan
+      ? { generation: deployment.cachePlan.generations.green }
+      : {}),
+  };
+}
+
+export function blueTarget(deployment: Deployment): PoolTarget | null {
+  const { blue } = deployment;
+  if (!blue) return null;
+  return {
+    release: blue.release.version,
+    endpoints: blue.endpoints.map((e) => e.url),
+    ...(semanticOn(deployment) && blue.generation ? { generation: blue.generation } : {}),
+  };
+}
+
+function semanticOn(deployment: Deployment): boolean {
+  return deployment.request.caches.semantic.backend !== 'none';
+}
+
+/** Whether WarmingUp waits for the cache-manager once green is ready. */
+export function needsCachePrep(deployment: Deployment): boolean {
+  const { caches } = deployment.request;
+  return caches.prefixWarmup.topPrefixes > 0 || caches.semantic.backend !== 'none';
+}
+
+/**
+ * Green is ready: ask the cache-manager for the plan and the pre-warm. The phase deadline is
+ * replaced by the pre-warm budget; if no report comes by then, Verifying starts with a cold
+ * cache and without a semantic generation for green (no plan, so green caches nothing).
+ */
+export function cachePrepEntries(deployment: Deployment, causationId: string): OutboxEntry[] {
+  const { request } = deployment;
+  const budgetMs = request.caches.prefixWarmup.budget;
+  const waitMs = budgetMs + REPORT_GRACE_MS;
+  return [
+    sendCommand(
+      deployment,
+      'cache.prepare',
+      {
+        release: request.release,
+        blueRelease: deployment.blue?.release ?? null,
+        blueGeneration: deployment.blue?.generation ?? null,
+        caches: request.caches,
+        green: greenTarget(deployment),
+        budgetMs,
+      },
+      causationId,
+    ),
+    {
+      id: `${deployment.id}-${deployment.seq}.cache-deadline`,
+      kind: 'schedule-timer',
+      timerId: deadlineTimerId(deployment.id),
+      dueAt: Date.now() + waitMs,
+      payload: {
+        deploymentId: deployment.id,
+        trigger: 'pool.ready',
+        phase: 'WarmingUp',
+        reason: LIFECYCLE_REASONS.cacheTimeout(waitMs),
+      },
+    },
+  ];
 }
 
 /** Canary starts at the first step; each ramp moves one step on; other phases keep it. */
@@ -191,7 +341,7 @@ export function targetWeights(deployment: Deployment): TrafficWeights | null {
  * force may still be the previous deployment's, whose pools are not this one's.
  */
 function setTraffic(deployment: Deployment, weights: TrafficWeights, cause: string): OutboxEntry {
-  const { blue, green, request } = deployment;
+  const { green, request } = deployment;
   return sendCommand(
     deployment,
     'traffic.set',
@@ -199,19 +349,7 @@ function setTraffic(deployment: Deployment, weights: TrafficWeights, cause: stri
       service: deployment.service,
       weights,
       version: deployment.routingVersion ?? 1,
-      ...(green
-        ? {
-            pools: {
-              blue: blue
-                ? { release: blue.release.version, endpoints: blue.endpoints.map((e) => e.url) }
-                : null,
-              green: {
-                release: request.release.version,
-                endpoints: green.endpoints.map((e) => e.url),
-              },
-            },
-          }
-        : {}),
+      ...(green ? { pools: { blue: blueTarget(deployment), green: greenTarget(deployment) } } : {}),
       affinity: request.strategy.affinity,
     },
     cause,

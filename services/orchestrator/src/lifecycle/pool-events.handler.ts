@@ -4,6 +4,7 @@ import { OnJetStream } from '@greenlight/bus';
 import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
 import { LIFECYCLE_REASONS } from './lifecycle.constants';
 import { LifecycleService } from './lifecycle.service';
+import { cachePrepEntries, needsCachePrep } from './phase-entry.util';
 
 /** Reports about the green pool (from the pool host and the health-prober) move the deployment. */
 @Controller()
@@ -33,14 +34,30 @@ export class PoolEventsHandler {
     );
   }
 
-  /** Every green replica passed readiness. Idempotent like onProvisioned. */
+  /**
+   * Every green replica passed readiness. With caches to prepare, the cache-manager gets its turn
+   * (bounded by the pre-warm budget) before Verifying; otherwise Verifying starts now.
+   * Idempotent like onProvisioned: a redelivery finds green already marked ready.
+   */
   @OnJetStream(eventTypeFilter('pool.ready'), { schema: eventEnvelopeSchema('pool.ready') })
   async onReady(@Payload() event: EventEnvelope<'pool.ready'>): Promise<void> {
-    await this.lifecycle.advance(event.deploymentId, 'pool.ready', {
+    const cause = {
       actor: event.actor,
       reason: LIFECYCLE_REASONS.ready(event.data.endpoints.length),
       causationId: event.id,
-    });
+      onlyFrom: ['WarmingUp'] as const,
+    };
+    const current = await this.lifecycle.get(event.deploymentId);
+    if (!current || current.phase !== 'WarmingUp' || current.greenReady) return;
+    if (!needsCachePrep(current)) {
+      await this.lifecycle.advance(event.deploymentId, 'pool.ready', cause);
+      return;
+    }
+    await this.lifecycle.amend(event.deploymentId, (latest) =>
+      latest.phase === 'WarmingUp' && !latest.greenReady
+        ? { change: { greenReady: true }, entries: cachePrepEntries(latest, event.id) }
+        : null,
+    );
   }
 
   /**
@@ -50,12 +67,23 @@ export class PoolEventsHandler {
    */
   @OnJetStream(eventTypeFilter('pool.failed'), { schema: eventEnvelopeSchema('pool.failed') })
   async onFailed(@Payload() event: EventEnvelope<'pool.failed'>): Promise<void> {
-    const outcome = await this.lifecycle.advance(event.deploymentId, 'fail', {
-      actor: event.actor,
-      reason: LIFECYCLE_REASONS.poolFailed(event.data.stage, event.data.reason),
-      causationId: event.id,
-      onlyFrom: ['Provisioning', 'WarmingUp', 'Verifying'],
-    });
+    const { stage, reason } = event.data;
+    const current = await this.lifecycle.get(event.deploymentId);
+    // While green serves a share of users, a dead replica is a failed canary: blue takes it all back.
+    const outcome =
+      current && (current.phase === 'Canary' || current.phase === 'Ramping')
+        ? await this.lifecycle.advance(event.deploymentId, 'analysis.failed', {
+            actor: event.actor,
+            reason: LIFECYCLE_REASONS.greenCrashed(stage, reason),
+            causationId: event.id,
+            onlyFrom: ['Canary', 'Ramping'],
+          })
+        : await this.lifecycle.advance(event.deploymentId, 'fail', {
+            actor: event.actor,
+            reason: LIFECYCLE_REASONS.poolFailed(stage, reason),
+            causationId: event.id,
+            onlyFrom: ['Provisioning', 'WarmingUp', 'Verifying'],
+          });
     if (outcome.status === 'refused') {
       this.log.warn(`pool report for ${event.deploymentId} not applied: ${outcome.reason}`);
     }

@@ -7,6 +7,7 @@ import {
 import { TimerStore } from '@greenlight/store';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import type { TimerPayload } from '../deployments/outbox.util';
+import { BakeService } from './bake.service';
 import { LifecycleService } from './lifecycle.service';
 
 const POLL_MS = 250;
@@ -26,6 +27,7 @@ export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly timers: TimerStore,
     private readonly lifecycle: LifecycleService,
+    private readonly bake: BakeService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,14 +45,18 @@ export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       for (const timer of await this.timers.claimDue(now, LEASE_MS)) {
         const payload = timer.payload as TimerPayload;
-        // A timer is only valid for the phase it bounds: a late one is refused, not applied.
-        await this.lifecycle.advance(payload.deploymentId, payload.trigger, {
-          actor: ORCHESTRATOR_ACTOR,
-          reason: payload.reason,
-          causationId: `timer:${timer.id}`,
-          onlyFrom: [payload.phase],
-          ...(payload.step === undefined ? {} : { onlyAtStep: payload.step }),
-        });
+        if (payload.trigger === 'bake.elapsed') {
+          await this.bake.elapsed(payload, timer.id);
+        } else {
+          // A timer is only valid for the phase it bounds: a late one is refused, not applied.
+          await this.lifecycle.advance(payload.deploymentId, payload.trigger, {
+            actor: ORCHESTRATOR_ACTOR,
+            reason: payload.reason,
+            causationId: `timer:${timer.id}`,
+            onlyFrom: [payload.phase],
+            ...(payload.step === undefined ? {} : { onlyAtStep: payload.step }),
+          });
+        }
         await this.timers.complete(timer.id);
       }
     } catch (error) {

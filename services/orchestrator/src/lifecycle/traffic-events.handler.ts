@@ -8,8 +8,9 @@ import {
   type EventEnvelope,
 } from '@greenlight/contracts';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
-import type { OutboxEntry } from '../deployments/outbox.util';
-import { bakeTimerId, LIFECYCLE_REASONS } from './lifecycle.constants';
+import { sendCommand, type OutboxEntry } from '../deployments/outbox.util';
+import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { blueTarget, clockTimer, greenTarget } from './phase-entry.util';
 import { LifecycleService } from './lifecycle.service';
 
 /** The data plane confirmed a routing change: bake the step, or finish the rollback. */
@@ -33,7 +34,8 @@ export class TrafficEventsHandler {
       if (current.weights.blue === weights.blue && current.weights.green === weights.green) {
         return null; // already recorded: a redelivery, or a split that did not change
       }
-      return { change: { weights }, entries: bakeEntries({ ...current, weights }, event.id) };
+      const bake = bakeEntries({ ...current, weights }, event.id);
+      return { change: { weights, ...bake.change }, entries: bake.entries };
     });
     const deployment = recorded ?? (await this.lifecycle.get(event.deploymentId));
     if (!deployment || deployment.routingVersion !== version) return;
@@ -45,6 +47,13 @@ export class TrafficEventsHandler {
         reason: LIFECYCLE_REASONS.rolledBack(version),
         causationId: event.id,
         onlyFrom: ['RollingBack'],
+      });
+    } else if (deployment.phase === 'Promoted' && weights.green === 100) {
+      await this.lifecycle.advance(event.deploymentId, 'promotion.confirmed', {
+        actor: event.actor,
+        reason: LIFECYCLE_REASONS.promoted,
+        causationId: event.id,
+        onlyFrom: ['Promoted'],
       });
     } else if (isBaking(deployment) && stepOf(deployment)?.bake === 0) {
       await this.passStep(deployment, event.id);
@@ -91,24 +100,44 @@ function stepOf(deployment: Deployment) {
   return deployment.request.strategy.steps[deployment.stepIndex ?? 0];
 }
 
-/** A confirmed canary/ramp step starts its bake: a durable timer, so a restart does not reset it. */
-function bakeEntries(deployment: Deployment, causationId: string): OutboxEntry[] {
+/**
+ * A confirmed canary/ramp step starts its bake (a durable timer, so a restart does not reset it)
+ * and its analysis. Paused: the clock waits for resume with the whole bake left.
+ */
+function bakeEntries(deployment: Deployment, causationId: string): BakeStart {
   const step = stepOf(deployment);
-  if (!isBaking(deployment) || !step || step.bake === 0) return [];
+  if (!isBaking(deployment) || !step || step.bake === 0) return { entries: [], change: {} };
   const index = deployment.stepIndex ?? 0;
-  return [
+  const { analysis } = deployment.request.strategy;
+  const analyse = sendCommand(
+    deployment,
+    'analysis.start',
     {
-      id: `${causationId}.bake`,
-      kind: 'schedule-timer',
-      timerId: bakeTimerId(deployment.id),
-      dueAt: Date.now() + step.bake,
-      payload: {
-        deploymentId: deployment.id,
-        trigger: 'step.passed',
-        phase: deployment.phase,
-        step: index,
-        reason: LIFECYCLE_REASONS.baked(index, step.weight, step.bake),
-      },
+      step: index,
+      weight: step.weight,
+      bakeMs: step.bake,
+      maxDurationMs: step.bake * (analysis.maxBakeExtensions + 1) + analysis.interval,
+      intervalMs: analysis.interval,
+      metrics: analysis.metrics,
+      minSamples: analysis.minSamples,
+      green: greenTarget(deployment),
+      // At 100 % blue serves nobody: green is judged on its own.
+      blue: step.weight < 100 ? blueTarget(deployment) : null,
     },
-  ];
+    causationId,
+    `step${index}`,
+  );
+  const fresh = { analysis: null };
+  if (deployment.paused) {
+    return { entries: [analyse], change: { ...fresh, remainingMs: step.bake } };
+  }
+  return {
+    entries: [analyse, clockTimer(deployment, Date.now() + step.bake, `${causationId}.bake`)],
+    change: fresh,
+  };
+}
+
+interface BakeStart {
+  entries: OutboxEntry[];
+  change: Partial<Deployment>;
 }
