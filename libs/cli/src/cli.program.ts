@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { deployCommand } from './commands/deploy.command';
 import { eventsCommand } from './commands/events.command';
-import { rollbackCommand } from './commands/rollback.command';
+import { controlCommand } from './commands/control.command';
 import { statusCommand } from './commands/status.command';
 import { upCommand } from './commands/up.command';
 import { processIo, type CliIo } from './commands/command.util';
@@ -14,5 +14,9 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addCommand(deployCommand(io))
     .addCommand(statusCommand(io))
     .addCommand(eventsCommand(io))
-    .addCommand(rollbackCommand(io));
+    .addCommand(controlCommand('promote', io))
+    .addCommand(controlCommand('pause', io))
+    .addCommand(controlCommand('resume', io))
+    .addCommand(controlCommand('abort', io))
+    .addCommand(controlCommand('rollback', io));
 }

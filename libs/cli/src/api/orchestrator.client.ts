@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { CLI_ERRORS } from '../cli.constants';
 import { ApiError, ConnectionError } from './api.errors';
 import type { Accepted, Connection, DeploymentView, ErrorBody, EventView } from './api.types';
+import type { ControlAction } from '@greenlight/contracts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -16,6 +17,15 @@ function reasonOf(error: unknown): string {
 }
 
 /** The orchestrator's REST API (`/v1`), as the CLI uses it. */
+/** What the orchestrator answers to promote/pause/resume/abort/rollback. */
+export interface ControlResult {
+  id: string;
+  phase: string;
+  paused?: boolean;
+  /** Rolling back a Completed deployment redeploys its previous release as this deployment. */
+  redeployment?: { id: string; phase: string };
+}
+
 export class OrchestratorClient {
   private readonly base: string;
 
@@ -41,8 +51,8 @@ export class OrchestratorClient {
     return this.call('GET', `/v1/deployments/${encodeURIComponent(id)}/events`);
   }
 
-  rollback(id: string, reason?: string): Promise<{ id: string; phase: string }> {
-    return this.call('POST', `/v1/deployments/${encodeURIComponent(id)}/rollback`, {
+  control(id: string, action: ControlAction, reason?: string): Promise<ControlResult> {
+    return this.call('POST', `/v1/deployments/${encodeURIComponent(id)}/${action}`, {
       ...(reason ? { reason } : {}),
     });
   }
