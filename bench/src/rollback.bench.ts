@@ -102,6 +102,8 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
             readiness: { timeout: '30s', warmupRequests: 1 },
             steps: [{ weight: 50, bake: '1h' }, { weight: 100 }],
           },
+          // Rollback latency only: no caches to prepare, no cache-manager in this stack.
+          caches: { prefixWarmup: { topPrefixes: 0 }, semantic: { backend: 'none' } },
         }),
       );
       if (created.status !== 202)

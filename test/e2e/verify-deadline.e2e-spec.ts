@@ -35,6 +35,8 @@ describe('Verifying without a verdict: the orchestrator does not wait on the eva
       deployRequest(SERVICE, 'v2', {
         pool: { driver: 'static', endpoints: [sim.url] },
         strategy: { readiness: { timeout: '30s', warmupRequests: 1 } },
+        // No caches to prepare: Verifying follows readiness at once (no cache-manager here).
+        caches: { prefixWarmup: { topPrefixes: 0 }, semantic: { backend: 'none' } },
       }),
     );
     const id = created.body.id;

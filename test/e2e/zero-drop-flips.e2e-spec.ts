@@ -1,5 +1,4 @@
-import { Pool } from 'undici';
-import { RoutingClient, type Pools } from '@greenlight/fixtures';
+import { RoutingClient, startTraffic, type Pools, type TrafficOutcome } from '@greenlight/fixtures';
 import {
   startHaproxy,
   startInfra,
@@ -12,59 +11,7 @@ import {
 } from '@greenlight/testing';
 
 const SERVICE = 'flip';
-const CLIENTS = 6;
 const STEP_MS = 2_000;
-const MAX_REQUESTS = 4_000;
-
-interface Outcome {
-  stream: boolean;
-  status: number;
-  pool: string;
-  complete: boolean;
-  error?: string;
-}
-
-/** Steady traffic, 30 % of it long streams, until `running()` is false or the cap is reached. */
-async function drive(origin: string, running: () => boolean): Promise<Outcome[]> {
-  const pool = new Pool(origin, { connections: CLIENTS });
-  const outcomes: Outcome[] = [];
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
-      for (let i = 0; running() && outcomes.length < MAX_REQUESTS; i++) {
-        const stream = (i + c) % 10 < 3;
-        try {
-          const response = await pool.request({
-            method: 'POST',
-            path: '/v1/chat/completions',
-            headers: { 'content-type': 'application/json', 'x-session-id': `c${c}-${i}` },
-            body: JSON.stringify({
-              model: SERVICE,
-              messages: [{ role: 'user', content: `request ${c}-${i}` }],
-              max_tokens: stream ? 120 : 4,
-              stream,
-            }),
-          });
-          const text = await response.body.text();
-          const complete = stream
-            ? text.trimEnd().endsWith('data: [DONE]') &&
-              /"finish_reason":"(length|stop)"/.test(text)
-            : response.statusCode === 200 &&
-              (JSON.parse(text) as { choices: unknown[] }).choices.length > 0;
-          outcomes.push({
-            stream,
-            status: response.statusCode,
-            pool: String(response.headers['x-greenlight-pool'] ?? ''),
-            complete,
-          });
-        } catch (error) {
-          outcomes.push({ stream, status: 0, pool: '', complete: false, error: String(error) });
-        }
-      }
-    }),
-  );
-  await pool.close();
-  return outcomes;
-}
 
 describe('zero-drop flips: 0 → 1 → 25 → 75 → 100 → 0 % under steady traffic with long streams', () => {
   let infra: Infra;
@@ -104,25 +51,22 @@ describe('zero-drop flips: 0 → 1 → 25 → 75 → 100 → 0 % under steady tr
   });
 
   it('through the gateway and through HAProxy: no failed request, no truncated stream, both pools served', async () => {
-    let running = true;
-    const traffic = Promise.all([
-      drive(stack.urls.gateway, () => running),
-      drive(haproxy.url(SERVICE), () => running),
-    ]);
+    const traffic = [stack.urls.gateway, haproxy.url(SERVICE)].map((origin) =>
+      startTraffic({ origin, model: SERVICE }),
+    );
     for (const green of [1, 25, 75, 100, 0]) {
       await new Promise((r) => setTimeout(r, STEP_MS));
       await routing.set(SERVICE, { blue: 100 - green, green }, pools, 'session');
     }
     await new Promise((r) => setTimeout(r, STEP_MS));
-    running = false;
-    const [viaGateway, viaHaproxy] = await traffic;
+    const [viaGateway = [], viaHaproxy = []] = await Promise.all(traffic.map((t) => t.stop()));
 
     for (const outcomes of [viaGateway, viaHaproxy]) {
       const failed = outcomes.filter((o) => o.status !== 200 || !o.complete);
       expect(failed).toEqual([]);
       expect(outcomes.filter((o) => o.stream).length).toBeGreaterThan(20);
     }
-    const poolsSeen = (outcomes: Outcome[]) =>
+    const poolsSeen = (outcomes: TrafficOutcome[]) =>
       new Set(outcomes.map((o) => o.pool.replace(/\d+$/, '')));
     expect(poolsSeen(viaGateway)).toEqual(new Set(['blue', 'green']));
     expect(poolsSeen(viaHaproxy)).toEqual(new Set(['blue', 'green']));
