@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type NatsConnection } from 'nats';
 import { ROUTES_BUCKET } from '@greenlight/contracts';
-import { seedLiveRelease, deployRequest, publishEvalVerdict } from '@greenlight/fixtures';
+import { seedLiveRelease, deployRequest } from '@greenlight/fixtures';
 import {
   startSimulator,
   startStack,
@@ -90,8 +90,6 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
       timeoutMs: 60_000,
     });
 
-    await publishEvalVerdict(nc, { id, service: SERVICE }, true);
-
     const canary = await waitFor(
       async () => {
         const d = (
@@ -173,7 +171,6 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
       what: 'Verifying',
       timeoutMs: 60_000,
     });
-    await publishEvalVerdict(nc, { id, service }, true);
 
     const canary = await waitFor(
       async () => {
@@ -217,7 +214,7 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     expect(again.stderr).toMatch(/cannot 'rollback' a deployment in phase RolledBack/);
   });
 
-  it('each step bakes on a durable timer from the moment the data plane confirmed it, then the ramp goes on to Promoted with green at 100 %', async () => {
+  it('each step bakes on a durable timer from the moment the data plane confirmed it, then the ramp goes on to Promoted with green at 100 %, blue drains and stays warm in Standby', async () => {
     const service = 'chat-ramp';
     const [v1, v2] = [
       await startSimulator({ model: service, version: 'v1' }),
@@ -232,6 +229,9 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
         strategy: {
           readiness: { timeout: '30s', warmupRequests: 1 },
           steps: [{ weight: 20, bake: '1s' }, { weight: 60, bake: '1s' }, { weight: 100 }],
+          // No client traffic in this test: nothing to judge, so no minimum sample.
+          analysis: { interval: '1s', minSamples: 0 },
+          drain: { timeout: '10s' },
         },
       }),
     );
@@ -241,10 +241,9 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
       timeoutMs: 60_000,
     });
 
-    await publishEvalVerdict(nc, { id, service }, true);
-    await waitFor(async () => (await phasesOf(id)).includes('Promoted'), {
-      what: 'Promoted',
-      timeoutMs: 30_000,
+    await waitFor(async () => (await phasesOf(id)).includes('Standby'), {
+      what: 'Standby',
+      timeoutMs: 60_000,
     });
 
     const events = (
@@ -263,6 +262,8 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
       'Ramping',
       'Ramping',
       'Promoted',
+      'Draining',
+      'Standby',
     ]);
     // A bake starts when its split is confirmed, so no step is left before its second is up.
     const at = (predicate: (e: PhaseEvent) => boolean) =>

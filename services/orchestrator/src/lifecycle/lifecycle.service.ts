@@ -13,7 +13,8 @@ import { runWithLogContext } from '@greenlight/telemetry';
 import { OutboxPublisher } from '../deployments/outbox.publisher';
 import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { phaseChangedEvent } from '../deployments/phase-event.util';
-import { MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
+import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
+import { LIFECYCLE_REASONS, MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import {
   needsRouting,
@@ -202,6 +203,20 @@ export class LifecycleService {
           .catch((error: unknown) =>
             this.log.warn(`stored; side effects later: ${(error as Error).message}`),
           );
+        if (stored.phase === 'Promoted' && !needsRouting(stored)) {
+          // Green already has 100 % (a last step of 100 %): no routing change will confirm it.
+          return this.advanceOnce(
+            deploymentId,
+            'promotion.confirmed',
+            {
+              actor: ORCHESTRATOR_ACTOR,
+              reason: LIFECYCLE_REASONS.promoted,
+              causationId: `${stored.id}-${stored.seq}`,
+              onlyFrom: ['Promoted'],
+            },
+            () => ({}),
+          );
+        }
         return { status: 'moved', deployment: stored };
       } catch (error) {
         if (!(error instanceof StaleVersionError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
