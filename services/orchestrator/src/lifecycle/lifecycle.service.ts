@@ -162,6 +162,7 @@ export class LifecycleService {
         hasBlue: current.blue !== null,
         remainingSteps: steps - 1 - (current.stepIndex ?? -1),
         paused: current.paused,
+        aborting: current.aborting,
       });
       if (!result.ok) {
         this.log.debug(`${trigger} refused: ${result.reason}`);
