@@ -1,10 +1,16 @@
 import { runGatewayBench } from './gateway.bench';
+import { runPrewarmBench } from './prewarm/prewarm.bench';
+import { runJudgeBench } from './judge/judge.bench';
 import { runRollbackBench } from './rollback.bench';
+import { runSemanticBench } from './semantic/semantic.bench';
 
 /** `npm run bench -- NAME`: each benchmark prints a table and, as its last line, one JSON object. */
 const BENCHES: Record<string, () => Promise<Record<string, number>>> = {
   gateway: runGatewayBench,
+  judge: runJudgeBench,
   rollback: runRollbackBench,
+  prewarm: runPrewarmBench,
+  semantic: runSemanticBench,
 };
 
 async function main(): Promise<void> {

@@ -31,6 +31,10 @@ export const DrainerConfigSchema = BaseServiceConfigSchema.extend({
         .filter(Boolean),
     )
     .pipe(z.array(z.enum(['process', 'static', 'systemd', 'kubernetes'])).min(1)),
+  /** How often a drain scrapes each blue replica's /metrics: a drain ends this soon after blue empties. */
+  DRAIN_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
+  /** A replica whose /metrics does not answer within this counts as unknown (not empty) for that poll. */
+  DRAIN_SCRAPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1_000),
 });
 
 export type DrainerConfig = z.output<typeof DrainerConfigSchema>;

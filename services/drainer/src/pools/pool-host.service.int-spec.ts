@@ -10,7 +10,12 @@ import {
   type PoolEndpoint,
 } from '@greenlight/contracts';
 import { deployRequest } from '@greenlight/fixtures';
-import { createPoolDrivers, ProcessPoolDriver, type PoolRecord } from '@greenlight/pools';
+import {
+  createPoolDrivers,
+  ProcessPoolDriver,
+  stopProcessPools,
+  type PoolRecord,
+} from '@greenlight/pools';
 import { createRedisClient, PoolRepository } from '@greenlight/store';
 import {
   findRepoRoot,
@@ -76,7 +81,6 @@ describe('PoolHostService (real redis-server, nats-server and simulator processe
   });
   afterAll(async () => {
     host?.onApplicationShutdown();
-    const { stopProcessPools } = await import('@greenlight/pools');
     await stopProcessPools(join(dataDir, 'pools'), { timeoutMs: 0 });
     redis?.disconnect();
     await nc?.close();
