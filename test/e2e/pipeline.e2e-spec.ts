@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { deployRequest, failuresOf, startTraffic, type Traffic } from '@greenlight/fixtures';
 import { connectionRefused, startStack, waitFor, type Stack } from '@greenlight/testing';
 import { apiClient, type PhaseEvent } from '../support/api.util';
@@ -8,8 +9,9 @@ import { apiClient, type PhaseEvent } from '../support/api.util';
  * long streams) during every deploy. Durations are compressed; the order of phases is not.
  */
 const SERVICE = 'chat-pipe';
-const SIM =
-  'greenlight-sim --port {port} --model {model} --version {version} --chat-template {template} --cold-start 1s';
+/** The simulator answers the eval suite's questions from the suite's knowledge file. */
+const KNOWLEDGE = join(process.cwd(), 'evals', 'chat.knowledge.yaml');
+const SIM = `greenlight-sim --port {port} --model {model} --version {version} --chat-template {template} --cold-start 1s --knowledge ${KNOWLEDGE}`;
 
 /** Steps big enough that a 20 % canary sees a sample within seconds of load. */
 const STRATEGY = {
@@ -142,12 +144,26 @@ describe('the whole pipeline: each release ends where it should, and clients nev
     expect(done.reason).toMatch(/<\|eot_id\|>|special token|leak/i);
   });
 
+  /** A release that passes verification and goes bad under real traffic: faults switched on in the canary. */
+  const regressInCanary = async (version: string, faults: Record<string, unknown>) => {
+    const id = await deploy(version);
+    const canary = await inPhase(id, 'Canary');
+    for (const { url } of canary.green?.endpoints ?? []) {
+      const response = await fetch(`${url}/admin/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      });
+      expect(response.status).toBe(200);
+    }
+    await ended(id);
+    return id;
+  };
+
   it('an error-rate regression is rolled back during the canary; only green answered errors', async () => {
-    const { result: id, outcomes } = await withTraffic(async () => {
-      const id = await deploy('v2-flaky', '--error-rate 0.4');
-      await ended(id);
-      return id;
-    });
+    const { result: id, outcomes } = await withTraffic(() =>
+      regressInCanary('v2-flaky', { errorRate: 0.4 }),
+    );
 
     const done = await get(id);
     expect(done.phase).toBe('RolledBack');
@@ -167,11 +183,9 @@ describe('the whole pipeline: each release ends where it should, and clients nev
   });
 
   it('a latency regression (TTFT and ITL ×3) is rolled back during the canary', async () => {
-    const { result: id, outcomes } = await withTraffic(async () => {
-      const id = await deploy('v2-slow', '--latency-factor 3');
-      await ended(id);
-      return id;
-    });
+    const { result: id, outcomes } = await withTraffic(() =>
+      regressInCanary('v2-slow', { latencyFactor: 3 }),
+    );
 
     const done = await get(id);
     expect(done.phase).toBe('RolledBack');
@@ -212,6 +226,7 @@ describe('the whole pipeline: each release ends where it should, and clients nev
       'WarmingUp',
       'Verifying',
       'Canary',
+      'Ramping',
       'Ramping',
       'Promoted',
       'Draining',

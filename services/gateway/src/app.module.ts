@@ -5,6 +5,8 @@ import { StoreModule } from '@greenlight/store';
 import { TelemetryModule } from '@greenlight/telemetry';
 import type { GatewayConfig } from './config/gateway.config';
 import { GatewayHealthController } from './health/gateway-health.controller';
+import { HotPrefixRecorderService } from './hot-prefixes/hot-prefix-recorder.service';
+import { HOT_PREFIX_RECORDER } from './hot-prefixes/hot-prefixes.constants';
 import { NatsLink } from './link/nats-link.service';
 import { GatewayMetricsCollector } from './metrics/gateway-metrics.collector';
 import { GatewayStats } from './metrics/gateway-stats.service';
@@ -13,6 +15,8 @@ import { ProxyService } from './proxy/proxy.service';
 import { HeartbeatService } from './routing/heartbeat.service';
 import { RouteTableService } from './routing/route-table.service';
 import { RoutesWatcher } from './routing/routes-watcher.service';
+import { semanticCacheProvider } from './semantic/semantic-cache.provider';
+import { SemanticCacheService } from './semantic/semantic-cache.service';
 import { UpstreamRegistry } from './upstream/upstream-registry.service';
 
 /**
@@ -41,6 +45,10 @@ export class AppModule {
         HeartbeatService,
         MetricsPublisher,
         GatewayMetricsCollector,
+        semanticCacheProvider,
+        SemanticCacheService,
+        HotPrefixRecorderService,
+        { provide: HOT_PREFIX_RECORDER, useExisting: HotPrefixRecorderService },
         ProxyService,
       ],
     };

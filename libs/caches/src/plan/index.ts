@@ -1,1 +1,2 @@
-export {};
+export * from './cache-plan.rules';
+export * from './cache-plan.util';

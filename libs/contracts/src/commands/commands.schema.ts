@@ -13,8 +13,8 @@ import {
   AffinitySchema,
   ANALYSIS_METRICS,
   CacheGenerationSchema,
-  CachesSchema,
   HttpUrlSchema,
+  ParsedCachesSchema,
   ParsedPoolSchema,
   ReleaseSchema,
   ReleaseVersionSchema,
@@ -38,10 +38,16 @@ export const PoolProvisionCommandSchema = z.object({
   pool: ParsedPoolSchema,
 });
 
-/** Stop the pool of `release` (after drain, or on abort). */
+/**
+ * Stop the pool of `release`. With `drain`, first wait (bounded) until nothing is in flight on
+ * it: a pool that served users (green after a rollback) finishes what it started.
+ */
 export const PoolStopCommandSchema = z.object({
   release: ReleaseVersionSchema,
   reason: z.string(),
+  drain: z
+    .object({ endpoints: z.array(HttpUrlSchema).min(1).max(64), timeoutMs: MsSchema })
+    .optional(),
 });
 
 /**
@@ -124,8 +130,12 @@ export const CachePrepareCommandSchema = z.object({
   blueRelease: ReleaseSchema.nullable(),
   /** The generation blue's answers are stored under (null: none yet). */
   blueGeneration: CacheGenerationSchema.nullable(),
-  caches: CachesSchema,
+  caches: ParsedCachesSchema,
   green: PoolTargetSchema,
+  /** Replicas of each pool (a change of size alone keeps the semantic cache valid). */
+  replicas: z
+    .object({ blue: z.number().int().min(1).nullable(), green: z.number().int().min(1) })
+    .optional(),
   budgetMs: MsSchema,
 });
 

@@ -356,6 +356,14 @@ const REQUEST_DURATION_PATHS = [
   ['caches', 'prefixWarmup', 'budget'],
 ] as const;
 
+const CACHES_DURATION_PATHS = [['prefixWarmup', 'budget']] as const;
+
+/** `caches` as stored and sent in commands (budget in ms). */
+export const ParsedCachesSchema = z.preprocess(
+  (v) => withDurationText(v, CACHES_DURATION_PATHS),
+  CachesSchema,
+);
+
 export const ParsedPoolSchema = z.preprocess(
   (v) => withDurationText(v, POOL_DURATION_PATHS),
   PoolSchema,

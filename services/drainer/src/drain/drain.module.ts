@@ -16,5 +16,6 @@ import { ReplicaMetricsClient } from './replica-metrics.client';
     GatewayGaugesService,
     ReplicaMetricsClient,
   ],
+  exports: [DrainService],
 })
 export class DrainModule {}

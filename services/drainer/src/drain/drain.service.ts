@@ -85,6 +85,39 @@ export class DrainService {
       lease.release();
     }
   }
+
+  /**
+   * Waits until a pool about to be stopped has nothing in flight (green after a rollback): no
+   * phase to watch, no progress to report, bounded by `timeoutMs`.
+   */
+  async waitIdle(wait: IdleWait): Promise<DrainOutcome> {
+    const issuedAt = Date.now();
+    return waitForDrain(
+      {
+        endpoints: [...wait.endpoints],
+        issuedAt,
+        deadline: issuedAt + wait.timeoutMs,
+        pollMs: this.config.DRAIN_POLL_MS,
+        scrapeTimeoutMs: this.config.DRAIN_SCRAPE_TIMEOUT_MS,
+      },
+      {
+        sources: {
+          gateway: (since) => this.gateways.reading(wait.service, wait.release, since),
+          replica: (url, ms, signal) => this.replicas.read(url, ms, signal),
+        },
+        signal: new AbortController().signal,
+        onProgress: () => Promise.resolve(),
+      },
+    );
+  }
+}
+
+/** What a drain-before-stop needs: the release and where its replicas are. */
+export interface IdleWait {
+  service: string;
+  release: string;
+  endpoints: readonly string[];
+  timeoutMs: number;
 }
 
 function describe(command: DrainCommand, outcome: DrainOutcome): string {

@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -18,6 +19,7 @@ import {
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import { PoolRepository, type PoolEntry } from '@greenlight/store';
 import type { DrainerConfig } from '../config/drainer.config';
+import { DrainService } from '../drain/drain.service';
 import { POOL_DRIVERS, POOL_HOST_ACTOR, POOL_HOST_ERRORS, poolDataDir } from './pools.constants';
 
 type Drivers = Partial<Record<string, PoolDriver>>;
@@ -38,6 +40,8 @@ export class PoolHostService implements OnApplicationBootstrap, OnApplicationShu
     private readonly pools: PoolRepository<PoolRecord>,
     private readonly bus: EventBus,
     @Inject(SERVICE_CONFIG) private readonly config: DrainerConfig,
+    /** Waits out a pool's in-flight requests before it is stopped (absent: stop at once). */
+    @Optional() private readonly drains?: DrainService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -121,6 +125,19 @@ export class PoolHostService implements OnApplicationBootstrap, OnApplicationShu
   /** Stops the pool of a release (graceful, then forced) and reports it gone. Idempotent. */
   async stop(command: CommandMessage<'pool.stop'>): Promise<void> {
     const entry = await this.pools.get(command.service, command.data.release);
+    const { drain } = command.data;
+    if (drain && this.drains && entry?.state !== 'stopped') {
+      // Green after a rollback: streams it started finish before its replicas get SIGTERM.
+      const outcome = await this.drains.waitIdle({
+        service: command.service,
+        release: command.data.release,
+        endpoints: drain.endpoints,
+        timeoutMs: drain.timeoutMs,
+      });
+      this.log.log(
+        `${command.service} ${command.data.release}: ${outcome.outcome === 'cancelled' ? outcome.reason : `${outcome.outcome} before stopping (${outcome.elapsedMs} ms)`}`,
+      );
+    }
     if (entry?.record && entry.state !== 'stopped') {
       const driver = this.drivers[entry.record.driver];
       if (!driver)

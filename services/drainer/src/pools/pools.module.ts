@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { createPoolDrivers } from '@greenlight/pools';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import type { DrainerConfig } from '../config/drainer.config';
+import { DrainModule } from '../drain/drain.module';
 import { PoolCommandsHandler } from './pool-commands.handler';
 import { PoolHostService } from './pool-host.service';
 import { POOL_DRIVERS, poolDataDir } from './pools.constants';
 
 /** The pool lifecycle's two ends: starting a release's replicas, and stopping them. */
 @Module({
+  imports: [DrainModule],
   controllers: [PoolCommandsHandler],
   providers: [
     {

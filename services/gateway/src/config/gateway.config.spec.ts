@@ -23,7 +23,28 @@ describe('gateway config', () => {
     expect(routesFilePath(config)).toBe('/tmp/r.json');
   });
 
+  it('looks answers up in Redis within 20 ms by default, and can be switched off', () => {
+    expect(load({})).toMatchObject({
+      GATEWAY_SEMANTIC_CACHE: 'on',
+      GATEWAY_SEMANTIC_BACKEND: 'redis',
+      GATEWAY_SEMANTIC_LOOKUP_TIMEOUT_MS: 20,
+      GATEWAY_SEMANTIC_TTL: 3600,
+    });
+    expect(load({ GATEWAY_SEMANTIC_CACHE: 'off' }).GATEWAY_SEMANTIC_CACHE).toBe('off');
+    expect(
+      load({ GATEWAY_SEMANTIC_BACKEND: 'qdrant', QDRANT_URL: 'http://qdrant:6333' }),
+    ).toMatchObject({ GATEWAY_SEMANTIC_BACKEND: 'qdrant', QDRANT_URL: 'http://qdrant:6333' });
+  });
+
   it.each([
+    [{ GATEWAY_SEMANTIC_CACHE: 'maybe' }, /GATEWAY_SEMANTIC_CACHE: /],
+    [{ GATEWAY_SEMANTIC_BACKEND: 'memcached' }, /GATEWAY_SEMANTIC_BACKEND: /],
+    [{ GATEWAY_SEMANTIC_THRESHOLD: '1.5' }, /GATEWAY_SEMANTIC_THRESHOLD: /],
+    [{ GATEWAY_SEMANTIC_TTL: '0' }, /GATEWAY_SEMANTIC_TTL: /],
+    [
+      { GATEWAY_EMBEDDINGS_URL: 'http://embed:8000' },
+      /GATEWAY_EMBEDDINGS_MODEL: is required when GATEWAY_EMBEDDINGS_URL is set/,
+    ],
     [{ GATEWAY_INSTANCE: 'has spaces' }, /GATEWAY_INSTANCE: must be 1-100 characters/],
     [{ GATEWAY_CONNECT_TIMEOUT_MS: 'soon' }, /GATEWAY_CONNECT_TIMEOUT_MS: /],
     [{ GATEWAY_UPSTREAM_CONNECTIONS: '0' }, /GATEWAY_UPSTREAM_CONNECTIONS: must be at least 1/],

@@ -6,6 +6,7 @@ import { BaseServiceConfigSchema, DEFAULT_PORTS, PortSchema } from '@greenlight/
 const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export const INSTANCE_ID_MESSAGE =
   'must be 1-100 characters of letters, digits, ".", "_", ":" and "-"';
+export const EMBEDDINGS_MODEL_REQUIRED_MESSAGE = 'is required when GATEWAY_EMBEDDINGS_URL is set';
 export const DEFAULT_DATA_DIR = join('.greenlight', 'data');
 
 const millis = (min: number, max: number, fallback: number) =>
@@ -33,6 +34,36 @@ export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
     .min(1_024)
     .max(256 * 1024 * 1024)
     .default(16 * 1024 * 1024),
+  /** off: no semantic-cache lookups or stores at all, whatever the routing tables say. */
+  GATEWAY_SEMANTIC_CACHE: z.enum(['on', 'off']).default('on'),
+  GATEWAY_SEMANTIC_BACKEND: z.enum(['redis', 'qdrant']).default('redis'),
+  QDRANT_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
+    .default('http://127.0.0.1:6333'),
+  /** Cosine similarity at or above which a stored question counts as the same one (lib default). */
+  GATEWAY_SEMANTIC_THRESHOLD: z.coerce.number().gt(0).max(1).optional(),
+  /** Seconds a stored answer lives. */
+  GATEWAY_SEMANTIC_TTL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(3600),
+  /** A lookup slower than this is a miss: the cache may only ever save time. */
+  GATEWAY_SEMANTIC_LOOKUP_TIMEOUT_MS: millis(1, 5_000, 20),
+  /** OpenAI-compatible /v1/embeddings server; unset: the backend's built-in local embedding. */
+  GATEWAY_EMBEDDINGS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
+    .optional(),
+  GATEWAY_EMBEDDINGS_MODEL: z.string().min(1).optional(),
+}).superRefine((config, ctx) => {
+  if (config.GATEWAY_EMBEDDINGS_URL && !config.GATEWAY_EMBEDDINGS_MODEL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['GATEWAY_EMBEDDINGS_MODEL'],
+      message: EMBEDDINGS_MODEL_REQUIRED_MESSAGE,
+    });
+  }
 });
 
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;

@@ -153,6 +153,37 @@ export class GatewayMetricsCollector {
         () => histogramSamples(name('e2e_per_token_seconds'), stats.all(), (s) => s.e2ePerToken),
       ),
       new ScrapedMetric(
+        name('semantic_cache_requests_total'),
+        'Completions by what the semantic cache did: result="hit" (answered without the pool), "miss" (looked up, proxied), "bypass" (not looked up)',
+        'counter',
+        () =>
+          [...stats.allCache()].flatMap((c) => [
+            { labels: { service: c.service, pool: c.pool, result: 'hit' }, value: c.hits },
+            { labels: { service: c.service, pool: c.pool, result: 'miss' }, value: c.misses },
+            { labels: { service: c.service, pool: c.pool, result: 'bypass' }, value: c.bypasses },
+          ]),
+      ),
+      new ScrapedMetric(
+        name('semantic_cache_stores_total'),
+        "Answers of the pool stored under the pool's generation",
+        'counter',
+        () =>
+          [...stats.allCache()].map((c) => ({
+            labels: { service: c.service, pool: c.pool },
+            value: c.stores,
+          })),
+      ),
+      new ScrapedMetric(
+        name('semantic_cache_failures_total'),
+        'Semantic-cache calls that failed or timed out: op="lookup" (served as a miss) or "store"',
+        'counter',
+        () =>
+          [...stats.allCache()].flatMap((c) => [
+            { labels: { service: c.service, pool: c.pool, op: 'lookup' }, value: c.lookupFailures },
+            { labels: { service: c.service, pool: c.pool, op: 'store' }, value: c.storeFailures },
+          ]),
+      ),
+      new ScrapedMetric(
         name('routing_table_version'),
         'Routing-table version in force per service',
         'gauge',

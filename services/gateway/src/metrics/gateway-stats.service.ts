@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolMetrics } from '@greenlight/contracts';
 import type { PoolColour } from '../split/split.util';
+import { CacheStats } from './cache-stats';
 import { mergeSnapshot } from './latency-histogram.util';
 import { E2E_PER_TOKEN_BUCKETS, ITL_BUCKETS, TTFT_BUCKETS } from './metrics.constants';
 import { ReplicaStats } from './replica-stats';
@@ -9,6 +10,7 @@ import { ReplicaStats } from './replica-stats';
 @Injectable()
 export class GatewayStats {
   private readonly byKey = new Map<string, ReplicaStats>();
+  private readonly cacheByKey = new Map<string, CacheStats>();
 
   /** The one stats object for this combination; created at first use and kept for good. */
   statsFor(service: string, pool: PoolColour, release: string, replica: string): ReplicaStats {
@@ -23,6 +25,21 @@ export class GatewayStats {
 
   all(): IterableIterator<ReplicaStats> {
     return this.byKey.values();
+  }
+
+  /** The one semantic-cache counter set of this service's pool; kept for good, like statsFor. */
+  cacheStatsFor(service: string, pool: PoolColour): CacheStats {
+    const key = `${service}\u0000${pool}`;
+    let stats = this.cacheByKey.get(key);
+    if (!stats) {
+      stats = new CacheStats(service, pool);
+      this.cacheByKey.set(key, stats);
+    }
+    return stats;
+  }
+
+  allCache(): IterableIterator<CacheStats> {
+    return this.cacheByKey.values();
   }
 
   /**

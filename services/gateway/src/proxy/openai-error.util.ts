@@ -6,6 +6,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   404: 'invalid_request_error',
   405: 'invalid_request_error',
   413: 'invalid_request_error',
+  500: 'api_error',
   502: 'api_error',
   503: 'api_error',
   504: 'api_error',

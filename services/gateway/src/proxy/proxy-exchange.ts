@@ -4,7 +4,9 @@ import type { Dispatcher } from 'undici';
 import type { ActivePool, RouteTarget } from '../routing/compiled-route.util';
 import { pickReplica } from '../split/replica-picker.util';
 import { sendOpenAiError } from './openai-error.util';
+import type { CacheStatus } from '../semantic/semantic-cache.constants';
 import {
+  CACHE_HEADER,
   HOP_BY_HOP_HEADERS,
   POOL_HEADER,
   PROXY_ERRORS,
@@ -35,6 +37,17 @@ export interface ExchangeRequest {
   readonly streaming: boolean;
   /** performance.now() when the request arrived: TTFT and end-to-end start here. */
   readonly startedAt: number;
+  /** miss: looked up and not found; bypass: not looked up (sent as x-greenlight-cache). */
+  readonly cache: Exclude<CacheStatus, 'hit'>;
+  /** Keeps a copy of the answer on a miss, to store it once it has ended whole. */
+  readonly capture?: ResponseCapture;
+}
+
+/** Sees the response the client gets; `end` only when it ended normally. */
+export interface ResponseCapture {
+  begin(statusCode: number, sse: boolean): void;
+  feed(chunk: Buffer): void;
+  end(): void;
 }
 
 function errorCode(error: Error): string {
@@ -119,7 +132,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       if (typeof value === 'string') out.push(name, value);
       else if (value) for (const item of value) out.push(name, item);
     }
-    out.push(POOL_HEADER, this.pool.colour, VERSION_HEADER, this.pool.release);
+    out.push(
+      POOL_HEADER,
+      this.pool.colour,
+      VERSION_HEADER,
+      this.pool.release,
+      CACHE_HEADER,
+      this.request.cache,
+    );
+    this.request.capture?.begin(statusCode, this.sse);
     this.res.writeHead(statusCode, out);
     // An SSE client must see the headers now, not with the first token.
     if (this.sse) this.res.flushHeaders();
@@ -131,6 +152,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       const events = scanner.feed(chunk);
       if (events > 0 && this.sse) this.observeContent(events);
     }
+    this.request.capture?.feed(chunk);
     if (!this.res.write(chunk) && !this.waitingDrain) {
       // The client reads slower than the replica writes: hold the replica, not memory.
       this.waitingDrain = true;
@@ -158,6 +180,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       if (tokens > 0) stats.e2ePerToken.observe(seconds / tokens);
     }
     this.res.end();
+    this.request.capture?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
@@ -195,7 +218,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
         describe(this.pool.colour, this.pool.release, error.message),
         null,
         null,
-        { [POOL_HEADER]: this.pool.colour, [VERSION_HEADER]: this.pool.release },
+        {
+          [POOL_HEADER]: this.pool.colour,
+          [VERSION_HEADER]: this.pool.release,
+          [CACHE_HEADER]: this.request.cache,
+        },
       );
       return;
     }

@@ -7,6 +7,11 @@ export const DATA_PLANE_PREFIX = '/v1/';
 export const POOL_HEADER = 'x-greenlight-pool';
 export const VERSION_HEADER = 'x-greenlight-version';
 export const SESSION_HEADER = 'x-session-id';
+/** hit | miss | bypass: what the semantic cache did for the request. */
+export const CACHE_HEADER = 'x-greenlight-cache';
+/** On a hit: the generation the answer was served from (always the routed pool's). */
+export const CACHE_GENERATION_HEADER = 'x-greenlight-cache-generation';
+export const CACHE_CONTROL_HEADER = 'cache-control';
 
 /** Never forwarded: they describe one hop's connection, not the request (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
@@ -61,4 +66,5 @@ export const PROXY_ERRORS = {
   upstreamTimeout: (pool: string, release: string, reason: string) =>
     `the ${pool} pool (${release}) did not answer in time: ${reason}`,
   shuttingDown: 'the gateway is shutting down',
+  internal: 'the gateway failed to answer the request; it is safe to retry',
 } as const;

@@ -1,14 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { HotPrefixRecorder, SemanticQuery } from '@greenlight/caches';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import type { GatewayConfig } from '../config/gateway.config';
-import { choosePool, type RouteTarget } from '../routing/compiled-route.util';
+import { HOT_PREFIX_RECORDER } from '../hot-prefixes/hot-prefixes.constants';
+import { choosePool, type ActivePool, type RouteTarget } from '../routing/compiled-route.util';
 import { RouteTableService } from '../routing/route-table.service';
+import { AnswerCapture } from '../semantic/answer-capture.util';
+import {
+  includesUsage,
+  isCacheableRequest,
+  readChatMessages,
+  refusesCache,
+  semanticText,
+  type ChatMessages,
+  type CompletionKind,
+  type CompletionRequest,
+} from '../semantic/cache-request.util';
+import { sendCachedAnswer } from '../semantic/cached-answer-response.util';
+import { SemanticCacheService } from '../semantic/semantic-cache.service';
 import { pickReplica } from '../split/replica-picker.util';
 import { requestPoint } from '../split/split.util';
 import { sendOpenAiError } from './openai-error.util';
 import {
+  CACHE_CONTROL_HEADER,
   CHAT_COMPLETIONS_PATH,
   COMPLETIONS_PATH,
   HOP_BY_HOP_HEADERS,
@@ -16,7 +32,7 @@ import {
   PROXY_ERRORS,
   SESSION_HEADER,
 } from './proxy.constants';
-import { ProxyExchange } from './proxy-exchange';
+import { ProxyExchange, type ExchangeRequest } from './proxy-exchange';
 
 /** Request headers the proxy sets itself (undici computes length and host from the target). */
 const NOT_FORWARDED: ReadonlySet<string> = new Set([
@@ -27,11 +43,17 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([
 ]);
 const ERROR_LOG_INTERVAL_MS = 5_000;
 
-interface CompletionRequest {
-  model?: unknown;
-  stream?: unknown;
-  messages?: unknown;
-  prompt?: unknown;
+/** A request routed to a pool that has a generation, on its way through the cache lookup. */
+interface CacheableCall {
+  readonly res: ServerResponse;
+  readonly kind: CompletionKind;
+  readonly request: CompletionRequest;
+  readonly model: string;
+  readonly pool: ActivePool;
+  readonly target: RouteTarget;
+  readonly exchange: Omit<ExchangeRequest, 'cache' | 'capture'>;
+  /** Built at routing time: the store uses this generation, whatever the table says later. */
+  readonly query: SemanticQuery;
 }
 
 /**
@@ -49,6 +71,8 @@ export class ProxyService {
   constructor(
     @Inject(SERVICE_CONFIG) config: GatewayConfig,
     private readonly routes: RouteTableService,
+    private readonly semantic: SemanticCacheService,
+    @Inject(HOT_PREFIX_RECORDER) private readonly hotPrefixes: HotPrefixRecorder,
   ) {
     this.maxBodyBytes = config.GATEWAY_MAX_BODY_BYTES;
   }
@@ -61,7 +85,8 @@ export class ProxyService {
     const method = req.method ?? 'GET';
     if (path === CHAT_COMPLETIONS_PATH || path === COMPLETIONS_PATH) {
       if (method !== 'POST') return this.methodNotAllowed(res, method, path, 'POST');
-      this.readBody(req, res, (body) => this.proxyCompletion(req, res, url, body, startedAt));
+      const kind: CompletionKind = path === CHAT_COMPLETIONS_PATH ? 'chat' : 'text';
+      this.readBody(req, res, (body) => this.proxyCompletion(req, res, kind, url, body, startedAt));
       return;
     }
     if (path === MODELS_PATH) {
@@ -74,6 +99,7 @@ export class ProxyService {
   private proxyCompletion(
     req: IncomingMessage,
     res: ServerResponse,
+    kind: CompletionKind,
     url: string,
     body: Buffer,
     startedAt: number,
@@ -107,23 +133,104 @@ export class ProxyService {
     const raw = req.rawHeaders;
     const headers: string[] = [];
     let sessionId: string | undefined;
+    let cacheControl: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       const lower = name.toLowerCase();
       if (NOT_FORWARDED.has(lower)) continue;
       if (lower === SESSION_HEADER) sessionId = raw[i + 1];
+      else if (lower === CACHE_CONTROL_HEADER) cacheControl = raw[i + 1];
       headers.push(name, raw[i + 1]!);
     }
 
     const pool = choosePool(route, requestPoint(route.table.affinity, sessionId, request));
     const target = pickReplica(pool.targets, pool.cursor)!;
-    new ProxyExchange(
+    const chat = kind === 'chat' ? readChatMessages(request.messages) : undefined;
+    // Fire-and-forget: the recorder batches and never blocks or fails the request.
+    if (chat) this.hotPrefixes.record(model, chat.messages);
+    const streaming = request.stream === true;
+
+    const generation = pool.generation;
+    const text =
+      generation === undefined ? undefined : this.cacheText(kind, request, chat, cacheControl);
+    if (text === undefined || generation === undefined) {
+      // The common path without a generation: no lookup, no await, straight to the pool.
+      pool.cache.bypasses++;
+      new ProxyExchange(
+        res,
+        pool,
+        target,
+        { path: url, headers, body, streaming, startedAt, cache: 'bypass' },
+        this.reportUpstreamError,
+      ).start();
+      return;
+    }
+    this.lookupThenProxy({
       res,
+      kind,
+      request,
+      model,
       pool,
       target,
-      { path: url, headers, body, streaming: request.stream === true, startedAt },
-      this.reportUpstreamError,
-    ).start();
+      exchange: { path: url, headers, body, streaming, startedAt },
+      query: { service: model, generation, text },
+    });
+  }
+
+  /** The text to look the request up by, or undefined when the cache must stay out of it. */
+  private cacheText(
+    kind: CompletionKind,
+    request: CompletionRequest,
+    chat: ChatMessages | undefined,
+    cacheControl: string | undefined,
+  ): string | undefined {
+    if (!this.semantic.enabled || refusesCache(cacheControl) || !isCacheableRequest(request)) {
+      return undefined;
+    }
+    return semanticText(kind, request, chat);
+  }
+
+  /** Answers from the pool's generation, or proxies and keeps the answer under it. */
+  private lookupThenProxy(call: CacheableCall): void {
+    const { res, pool, target } = call;
+    // Counted in flight while looked up: a drain must not see the pool idle meanwhile.
+    target.stats.inFlight++;
+    void this.semantic
+      .lookup(call.query, pool.cache)
+      .then((hit) => {
+        target.stats.inFlight--;
+        // The client left while we looked: nothing to answer, nothing to generate.
+        if (!res.socket || res.socket.destroyed) return;
+        if (hit) {
+          pool.cache.hits++;
+          sendCachedAnswer(res, hit.answer, {
+            kind: call.kind,
+            model: call.model,
+            stream: call.exchange.streaming,
+            includeUsage: call.exchange.streaming && includesUsage(call.request),
+            pool: pool.colour,
+            release: pool.release,
+            generation: call.query.generation,
+          });
+          return;
+        }
+        pool.cache.misses++;
+        const capture = new AnswerCapture(call.kind, (answer) =>
+          this.semantic.store(call.query, answer, pool.release, pool.cache),
+        );
+        new ProxyExchange(
+          res,
+          pool,
+          target,
+          { ...call.exchange, cache: 'miss', capture },
+          this.reportUpstreamError,
+        ).start();
+      })
+      .catch((error: unknown) => {
+        // A bug here must cost one request, not the process (an unhandled rejection would).
+        this.logger.error(`answering ${call.model} after a cache lookup failed: ${String(error)}`);
+        sendOpenAiError(res, 500, PROXY_ERRORS.internal);
+      });
   }
 
   private listModels(res: ServerResponse): void {

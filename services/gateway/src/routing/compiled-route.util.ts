@@ -1,4 +1,5 @@
 import type { PoolRoute, RoutingTable } from '@greenlight/contracts';
+import type { CacheStats } from '../metrics/cache-stats';
 import type { ReplicaStats } from '../metrics/replica-stats';
 import type { PickCursor, Pickable } from '../split/replica-picker.util';
 import { poolForPoint, type PoolColour } from '../split/split.util';
@@ -15,6 +16,9 @@ export interface ActivePool {
   readonly colour: PoolColour;
   readonly release: string;
   readonly weight: number;
+  /** The semantic-cache generation the pool serves from and stores to; undefined: no cache. */
+  readonly generation: string | undefined;
+  readonly cache: CacheStats;
   readonly targets: readonly RouteTarget[];
   /** Round-robin position among equally loaded replicas (the only mutable part). */
   readonly cursor: PickCursor;
@@ -35,6 +39,7 @@ export interface CompiledRoute {
 export interface RouteResolvers {
   upstream(url: string): Upstream;
   stats(service: string, pool: PoolColour, release: string, replica: string): ReplicaStats;
+  cacheStats(service: string, pool: PoolColour): CacheStats;
 }
 
 function compilePool(
@@ -55,6 +60,8 @@ function compilePool(
     colour,
     release: route.release,
     weight: route.weight,
+    generation: route.generation,
+    cache: resolve.cacheStats(service, colour),
     targets: Object.freeze(targets),
     cursor: { next: 0 },
   });

@@ -36,6 +36,7 @@ export class RouteTableService implements OnModuleInit {
     this.resolvers = {
       upstream: (url) => upstreams.acquire(url),
       stats: (service, pool, release, replica) => stats.statsFor(service, pool, release, replica),
+      cacheStats: (service, pool) => stats.cacheStatsFor(service, pool),
     };
   }
 

@@ -184,8 +184,7 @@ export class LifecycleService {
         paused: pausedAfter(result.to, current.paused),
         seq: current.seq + 1,
         updatedAt: new Date(now).toISOString(),
-        reason:
-          isTerminal(result.to) || result.to === 'RollingBack' ? cause.reason : current.reason,
+        reason: reasonAfter(current, result.to, cause.reason),
       };
       const event = phaseChangedEvent(
         next,
@@ -224,4 +223,14 @@ export class LifecycleService {
       }
     }
   }
+}
+
+/**
+ * Why the deployment ended or is rolling back. A rollback that completes keeps the reason it
+ * started for (the failed analysis, the operator's words), not the routing confirmation.
+ */
+function reasonAfter(current: Deployment, to: Phase, reason: string): string | null {
+  if (to === 'RollingBack') return reason;
+  if (!isTerminal(to)) return current.reason;
+  return current.phase === 'RollingBack' && current.reason ? current.reason : reason;
 }

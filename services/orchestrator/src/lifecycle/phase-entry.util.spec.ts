@@ -162,6 +162,24 @@ describe('phaseEntry', () => {
     expect(entries.at(-1)).toMatchObject({ kind: 'release-lock' });
   });
 
+  it('a rolled-back green finishes the streams it started before it is stopped', () => {
+    const entries = phaseEntry(
+      deployment('RolledBack', { blue: BLUE }),
+      'RollingBack',
+      NOW,
+      LIMITS,
+    );
+
+    expect(commands(entries)[0]?.message.data).toEqual({
+      release: 'v2',
+      reason: 'deployment rolledback',
+      drain: {
+        endpoints: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
+        timeoutMs: 120_000,
+      },
+    });
+  });
+
   it('a ready green asks the cache-manager for its plan and pre-warm within the budget', () => {
     const warming = deployment('WarmingUp', { blue: { ...BLUE, generation: 'chat-v1-abc123' } });
 

@@ -182,6 +182,8 @@ function ending(
       ),
     );
   } else if (deployment.phase !== 'Completed' && greenStarted) {
+    // Green that served users (a rollback) finishes its in-flight streams before it stops.
+    const served = from === 'RollingBack' ? deployment.green : null;
     entries.push(
       sendCommand(
         deployment,
@@ -189,6 +191,14 @@ function ending(
         {
           release: deployment.request.release.version,
           reason: deployment.reason ?? `deployment ${deployment.phase.toLowerCase()}`,
+          ...(served
+            ? {
+                drain: {
+                  endpoints: served.endpoints.map((e) => e.url),
+                  timeoutMs: deployment.request.strategy.drain.timeout,
+                },
+              }
+            : {}),
         },
         cause,
       ),
@@ -276,6 +286,10 @@ export function cachePrepEntries(deployment: Deployment, causationId: string): O
         blueGeneration: deployment.blue?.generation ?? null,
         caches: request.caches,
         green: greenTarget(deployment),
+        replicas: {
+          blue: deployment.blue?.endpoints.length ?? null,
+          green: deployment.green?.endpoints.length ?? 1,
+        },
         budgetMs,
       },
       causationId,
