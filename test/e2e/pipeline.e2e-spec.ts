@@ -137,11 +137,34 @@ describe('the whole pipeline: each release ends where it should, and clients nev
   });
 
   it('a chat template that leaks special tokens is stopped in Verifying', async () => {
-    const id = await deploy('v2-leaky', '--leak-template');
-    const done = await ended(id);
+    const { result: done, outcomes } = await withTraffic(async () =>
+      ended(await deploy('v2-leaky', '--leak-template')),
+    );
 
     expect(done.phase).toBe('Aborted');
     expect(done.reason).toMatch(/<\|eot_id\|>|special token|leak/i);
+    expect(outcomes.filter((o) => o.version === 'v2-leaky')).toEqual([]);
+    expect(failuresOf(outcomes)).toEqual([]);
+  });
+
+  it('a release that never becomes ready fails within its readiness timeout; its replicas are stopped', async () => {
+    const { result: done, outcomes } = await withTraffic(async () =>
+      ended(await deploy('v2-stuck', '--never-ready', { readiness: { timeout: '5s' } })),
+    );
+
+    expect(done.phase).toBe('Failed');
+    expect(done.reason).toMatch(/green pool failed/);
+    const ports = (done.green?.endpoints ?? []).map((e) => Number(new URL(e.url).port));
+    expect(ports).toHaveLength(2);
+    await waitFor(
+      async () => (await Promise.all(ports.map((port) => connectionRefused(port)))).every(Boolean),
+      {
+        what: 'the stuck replicas stopped',
+        timeoutMs: 15_000,
+      },
+    );
+    expect(outcomes.filter((o) => o.version === 'v2-stuck')).toEqual([]);
+    expect(failuresOf(outcomes)).toEqual([]);
   });
 
   /** A release that passes verification and goes bad under real traffic: faults switched on in the canary. */
