@@ -90,8 +90,8 @@ export const AnalysisStartCommandSchema = z.object({
   maxDurationMs: MsSchema,
   intervalMs: MsSchema,
   metrics: z.array(z.enum(ANALYSIS_METRICS)).min(1),
-  /** Green requests needed before a pass (fewer: inconclusive). */
-  minSamples: z.number().int().min(0).default(50),
+  /** Green requests needed before a pass (fewer: inconclusive); absent: the prober's default. */
+  minSamples: z.number().int().min(0).max(1_000_000).optional(),
   green: PoolTargetSchema,
   blue: PoolTargetSchema.nullable(),
 });

@@ -1,3 +1,8 @@
+import type { CommandMessage } from '@greenlight/contracts';
+
+/** analysis.start as the prober receives it. */
+export type AnalysisCommand = CommandMessage<'analysis.start'>;
+
 /** Who the prober's analysis events name as their actor. */
 export const ANALYSIS_ACTOR = 'system:health-prober';
 

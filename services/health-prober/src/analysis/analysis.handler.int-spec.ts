@@ -27,7 +27,7 @@ import {
 import { HealthProberConfigSchema } from '../config/health-prober.config';
 import { ANALYSIS_SETTINGS } from './analysis.constants';
 import { AnalysisModule } from './analysis.module';
-import type { AnalysisCommand } from './analysis.schema';
+import type { AnalysisCommand } from './analysis.constants';
 import { analysisSettings } from './analysis-settings.util';
 
 const COMPONENT = 'health-prober';

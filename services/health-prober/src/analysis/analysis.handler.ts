@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { EventBus, OnJetStream } from '@greenlight/bus';
-import { commandTypeFilter } from '@greenlight/contracts';
-import { ANALYSIS_ACTOR } from './analysis.constants';
-import { AnalysisStartMessageSchema, type AnalysisCommand } from './analysis.schema';
+import { COMMAND_MESSAGE_SCHEMAS, commandTypeFilter } from '@greenlight/contracts';
+import { ANALYSIS_ACTOR, type AnalysisCommand } from './analysis.constants';
 import { AnalysisService } from './analysis.service';
 
 @Controller()
@@ -20,7 +19,7 @@ export class AnalysisHandler {
    * after a restart resumes the same numbering and a repeated look is stored once.
    */
   @OnJetStream(commandTypeFilter('analysis.start'), {
-    schema: AnalysisStartMessageSchema,
+    schema: COMMAND_MESSAGE_SCHEMAS['analysis.start'],
     // An analysis lasts the whole bake: one step's must not hold up another deployment's.
     concurrency: 64,
   })

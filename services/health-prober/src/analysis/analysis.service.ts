@@ -19,7 +19,7 @@ import {
   HEALTH_PATH,
   MIN_INTERVAL_MS,
 } from './analysis.constants';
-import type { AnalysisCommand } from './analysis.schema';
+import type { AnalysisCommand } from './analysis.constants';
 import type { AnalysisSettings } from './analysis-settings.util';
 import { AnalysisStepWatch } from './analysis-step-watch.service';
 import { AnalysisMetrics } from './analysis.metrics';
