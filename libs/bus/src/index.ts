@@ -9,3 +9,4 @@ export * from './jetstream.server';
 export * from './nats-connection.util';
 export * from './nats.health';
 export * from './streams.util';
+export * from './phase-watch';

@@ -20,9 +20,6 @@ export const MAX_METRICS_BYTES = 4 * 1024 * 1024;
 /** A scrape never waits less than this, even past the deadline: the last word needs a measurement. */
 export const MIN_SCRAPE_TIMEOUT_MS = 100;
 
-/** How many deployments that left Draining to remember, so a late redelivery stops at once. */
-export const LEFT_DRAINING_REMEMBERED = 1_000;
-
 /** Why a drain stopped without an answer. */
 export const DRAIN_ABORT_REASONS = {
   leftDraining: 'the deployment left Draining',

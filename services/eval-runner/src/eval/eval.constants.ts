@@ -10,9 +10,6 @@ export const EVAL_DEFAULTS = { maxTokens: 256, temperature: 0 } as const;
 /** A report's JSON stays well under NATS's default 1 MB message limit. */
 export const MAX_REPORT_CHARS = 512 * 1024;
 
-/** How many ended deployments to remember, so a run that starts after the end stops at once. */
-export const ENDED_DEPLOYMENTS_REMEMBERED = 1_000;
-
 /** Why a run was aborted. */
 export const ABORT_REASONS = {
   deadline: 'eval deadline passed',

@@ -21,9 +21,6 @@ export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 export const WARMUP_PROMPT = 'Reply with one word: ready.';
 export const WARMUP_MAX_TOKENS = 8;
 
-/** How many ended deployments to remember, so a probe that starts after its deployment ended stops at once. */
-export const ENDED_DEPLOYMENTS_REMEMBERED = 1_000;
-
 /** Why a probe run was aborted, other than the deadline. */
 export const ABORT_REASONS = {
   deploymentEnded: 'deployment ended',
