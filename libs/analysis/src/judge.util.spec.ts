@@ -51,6 +51,19 @@ describe('judgeWindow', () => {
     expect(result.reasons[0]).toBe('green served 30 of the 50 requests needed');
   });
 
+  it('with no minimum sample and no traffic at all, passes with only numbers in its metrics', () => {
+    const result = judgeWindow(
+      { metrics: ALL, green: pool(0, 0), blue: pool(0, 0), downReplicas: [] },
+      { ...SETTINGS, minSamples: 0 },
+    );
+
+    expect(result.verdict).toBe('pass');
+    for (const value of Object.values(result.metrics)) {
+      expect(Number.isFinite(value.green)).toBe(true);
+      expect(value.blue === null || Number.isFinite(value.blue)).toBe(true);
+    }
+  });
+
   it('fails a clear error-rate regression (5 % against 1 %)', () => {
     const result = judge(pool(600, 30), pool(59_400, 594));
 

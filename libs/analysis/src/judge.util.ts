@@ -121,7 +121,9 @@ export function perLookAlpha(settings: JudgeSettings, metricCount: number): numb
 /** Green against blue (or the absolute limits) on the step's window so far. Pure. */
 export function judgeWindow(input: JudgeInput, settings: JudgeSettings): Judgement {
   const { green } = input;
-  const blue = input.blue && input.blue.requests >= settings.minSamples ? input.blue : null;
+  // A blue that served nobody yet is no baseline (its rates would be 0 / 0).
+  const blue =
+    input.blue && input.blue.requests >= Math.max(1, settings.minSamples) ? input.blue : null;
   const alpha = perLookAlpha(settings, input.metrics.length);
   const metrics: Record<string, ComparedValue> = {};
   const fails: string[] = [];
@@ -136,7 +138,8 @@ export function judgeWindow(input: JudgeInput, settings: JudgeSettings): Judgeme
       metric === 'errorRate'
         ? judgeErrorRate(green, blue, settings, alpha)
         : judgeLatency(metric, green, blue, settings, alpha);
-    if (outcome.value) metrics[metric] = outcome.value;
+    // A metric without observations has no value; the event carries numbers only.
+    if (outcome.value && isFinitePair(outcome.value)) metrics[metric] = outcome.value;
     if (outcome.status === 'fail') fails.push(outcome.reason!);
     else if (outcome.status === 'ok') passed.push(metric);
     else if (outcome.reason) doubts.push(outcome.reason);
@@ -306,4 +309,8 @@ function ms(value: number): string {
 
 function formatP(p: number): string {
   return p < 1e-3 ? p.toExponential(1) : p.toFixed(3);
+}
+
+function isFinitePair(value: ComparedValue): boolean {
+  return Number.isFinite(value.green) && (value.blue === null || Number.isFinite(value.blue));
 }

@@ -55,7 +55,9 @@ export const LIFECYCLE_REASONS = {
   cacheTimeout: (ms: number) =>
     `no cache.prewarmed within ${formatDuration(ms)} (is the cache-manager down?); green starts with a cold prefix cache`,
   prewarmed: (prefixes: number, replicas: number, seconds: number) =>
-    `every green replica is ready and pre-warmed (${prefixes} prefixes on ${replicas} replicas in ${seconds.toFixed(1)} s); verifying before any user traffic`,
+    prefixes === 0
+      ? 'every green replica is ready (no hot prefixes recorded yet: nothing to pre-warm); verifying before any user traffic'
+      : `every green replica is ready and pre-warmed (${prefixes} prefixes on ${replicas} replicas in ${seconds.toFixed(1)} s); verifying before any user traffic`,
   promoted: 'green takes 100 % (confirmed by the data plane)',
   drained: (inFlight: number, timedOut: boolean, elapsedMs: number) =>
     timedOut
