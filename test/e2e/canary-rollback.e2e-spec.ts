@@ -204,7 +204,7 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
       );
     const rolled = cli('rollback', id, '--reason', 'e2e via the CLI', '--json');
     expect(rolled.status).toBe(0);
-    expect(JSON.parse(rolled.stdout)).toEqual({ id, phase: 'RollingBack' });
+    expect(JSON.parse(rolled.stdout)).toEqual({ id, phase: 'RollingBack', paused: false });
     await waitFor(async () => (await phasesOf(id)).includes('RolledBack'), {
       what: 'RolledBack',
       timeoutMs: 30_000,

@@ -206,7 +206,12 @@ describe('gateway process: fail-static on its last routing table', () => {
     });
 
     expect(await complete()).toMatchObject({ status: 200, pool: 'green', version: 'v2' });
-    expect((await health()).body).toMatchObject({ status: 'ok', tables: { chat: 2 } });
+    // Healthy again once both servers are back (Redis was restarted by the test before).
+    const healthy = await waitFor(
+      async () => ((h) => (h.status === 'ok' ? h : undefined))((await health()).body),
+      { timeoutMs: 10_000, what: 'gateway healthy again' },
+    );
+    expect(healthy).toMatchObject({ status: 'ok', tables: { chat: 2 } });
   });
 
   it('follows the bucket again after NATS restarts under a running gateway', async () => {
