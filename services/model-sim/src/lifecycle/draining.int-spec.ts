@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { parseSimOptions } from '../config/sim-options.schema';
 import { startSimServer, type SimServer } from '../sim-server';
+import { waitFor } from '@greenlight/testing';
 
 function call(
   agent: Agent,
@@ -37,7 +38,16 @@ describe('draining after SIGTERM (in-process)', () => {
     const longLived = new Agent({ keepAlive: true, maxSockets: 1 });
     const long = call(longLived, `${server.url}/v1/completions`, { prompt: 'a', max_tokens: 40 });
     const short = call(shortLived, `${server.url}/v1/completions`, { prompt: 'b', max_tokens: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both requests are being served (not merely sent) before SIGTERM, however busy the machine.
+    const url = server.url;
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        const running = /^vllm:num_requests_running\{[^}]*\} (\d+)/m.exec(metrics);
+        return Number(running?.[1] ?? 0) >= 2;
+      },
+      { what: 'both requests running', timeoutMs: 10_000, intervalMs: 10 },
+    );
 
     const stopped = server.shutdown(30_000);
     expect((await short).status).toBe(200);
