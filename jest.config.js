@@ -18,6 +18,12 @@ module.exports = {
     },
     {
       ...shared,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/test/deploy/**/*.{spec,int-spec}.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration.setup.ts'],
+    },
+    {
+      ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e.setup.ts'],
