@@ -15,6 +15,7 @@ import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { phaseChangedEvent } from '../deployments/phase-event.util';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import { LIFECYCLE_REASONS, MAX_WRITE_ATTEMPTS } from './lifecycle.constants';
+import { LifecycleMetrics } from './lifecycle.metrics';
 import type { OrchestratorConfig } from '../config/orchestrator.config';
 import {
   needsRouting,
@@ -58,6 +59,7 @@ export class LifecycleService {
     private readonly repo: DeploymentRepository<Deployment>,
     private readonly outbox: OutboxPublisher,
     @Inject(SERVICE_CONFIG) config: OrchestratorConfig,
+    private readonly metrics: LifecycleMetrics,
   ) {
     this.limits = phaseLimits(config);
   }
@@ -198,6 +200,7 @@ export class LifecycleService {
           ...phaseEntry(next, current.phase, now, this.limits),
         ]);
         this.log.log(`${current.phase} → ${result.to}: ${cause.reason}`);
+        this.metrics.moved(current.service, current.phase, result.to);
         await this.outbox
           .flush(deploymentId)
           .catch((error: unknown) =>
