@@ -36,8 +36,8 @@ export const LIFECYCLE_REASONS = {
     `no verdict from the eval-runner within ${formatDuration(timeoutMs)} (is it down?); green never took user traffic`,
   noPoolVerdict: (phase: string, seconds: number) =>
     `no answer about the green pool ${seconds} s past its deadline while ${phase} (is the drainer or the health-prober down?)`,
-  verified: (reasons: string[]) =>
-    `green verified${reasons.length ? `: ${reasons.join('; ')}` : ''}`,
+  verified: (reasons: string[], scores: { green: number; blue: number | null }) =>
+    `green verified: pass rate ${scores.green.toFixed(2)}${scores.blue === null ? '' : ` (blue ${scores.blue.toFixed(2)})`}${reasons.length ? `; ${reasons.join('; ')}` : ''}`,
   verifyFailed: (reasons: string[]) =>
     `green failed verification: ${reasons.join('; ') || 'no reason given'}`,
   baked: (step: number, weight: number, bakeMs: number) =>

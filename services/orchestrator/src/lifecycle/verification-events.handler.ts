@@ -32,7 +32,7 @@ export class VerificationEventsHandler {
     await this.lifecycle.advance(event.deploymentId, passed ? 'verify.passed' : 'verify.failed', {
       actor: event.actor,
       reason: passed
-        ? LIFECYCLE_REASONS.verified(reasons)
+        ? LIFECYCLE_REASONS.verified(reasons, event.data.scores)
         : LIFECYCLE_REASONS.verifyFailed(reasons),
       causationId: event.id,
       onlyFrom: ['Verifying'],
