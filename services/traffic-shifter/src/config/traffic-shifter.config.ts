@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { BaseServiceConfigSchema, DEFAULT_PORTS, PortSchema } from '@greenlight/contracts';
+import {
+  KUBE_API_URL_MESSAGE,
+  KUBE_API_URL_REQUIRED_MESSAGE,
+  SERVICE_ACCOUNT_DIR,
+} from '../data-plane/gateway-api/gateway-api.constants';
+import { HttpRouteMapSchema } from '../data-plane/gateway-api/http-route-config.schema';
 
 export const HAPROXY_SOCKET_MESSAGE =
   'must be the path of a unix socket (/run/haproxy/admin.sock) or host:port of a TCP stats socket';
@@ -27,6 +33,24 @@ export const TrafficShifterConfigSchema = BaseServiceConfigSchema.extend({
   HAPROXY_SLOTS: intFromEnv(1, 64, HAPROXY_SLOTS_MESSAGE).default(16),
   /** How long every live data-plane instance has to confirm a routing change before a retry. */
   CONFIRM_TIMEOUT_MS: intFromEnv(100, 600_000, CONFIRM_TIMEOUT_MESSAGE).default(10_000),
+  /** service=namespace/name of the HTTPRoute per model service; absent: no Gateway API data plane. */
+  TRAFFIC_HTTPROUTE: HttpRouteMapSchema.optional(),
+  /** Kubernetes API server; absent: the in-cluster one (KUBERNETES_SERVICE_HOST/PORT). */
+  KUBE_API_URL: z.url({ protocol: /^https?$/, error: KUBE_API_URL_MESSAGE }).optional(),
+  /** Bearer token, read on every request (rotated service-account tokens); a missing file sends none. */
+  KUBE_TOKEN_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/token`),
+  /** CA bundle of the API server; a missing file means the system's CAs. */
+  KUBE_CA_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  KUBERNETES_SERVICE_PORT: PortSchema.default(443),
+}).superRefine((config, ctx) => {
+  if (config.TRAFFIC_HTTPROUTE && !config.KUBE_API_URL && !config.KUBERNETES_SERVICE_HOST) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KUBE_API_URL'],
+      message: KUBE_API_URL_REQUIRED_MESSAGE,
+    });
+  }
 });
 
 export type TrafficShifterConfig = z.output<typeof TrafficShifterConfigSchema>;

@@ -2,7 +2,7 @@ import type { RoutingTable } from '@greenlight/contracts';
 
 /** One kind of data plane the shifter keeps in line with the routing tables. */
 export interface DataPlaneDriver {
-  /** For logs and metrics: embedded, haproxy. */
+  /** For logs and metrics: embedded, haproxy, gateway-api. */
   readonly name: string;
   /** Why this driver cannot serve `table` (checked before anything changes), or undefined. */
   check(table: RoutingTable): string | undefined;

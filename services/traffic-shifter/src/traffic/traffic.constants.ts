@@ -28,7 +28,7 @@ export const TRAFFIC_ERRORS = {
     `routing table of ${service} kept changing under us (${attempts} write attempts lost)`,
 } as const;
 
-/** Injection token: DataPlaneDriver[] (embedded gateway, and HAProxy when configured). */
+/** Injection token: DataPlaneDriver[] (embedded gateway; HAProxy and Gateway API HTTPRoutes when configured). */
 export const DATA_PLANE_DRIVERS = Symbol('DATA_PLANE_DRIVERS');
 /** Injection token: the service's TrafficShifterConfig. */
 export const TRAFFIC_CONFIG = Symbol('TRAFFIC_CONFIG');

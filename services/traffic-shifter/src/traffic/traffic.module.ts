@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { TrafficShifterConfig } from '../config/traffic-shifter.config';
 import type { DataPlaneDriver } from '../data-plane/data-plane-driver';
 import { EmbeddedGatewayDriver } from '../data-plane/embedded/embedded-gateway.driver';
+import { createHttpRouteDriver } from '../data-plane/gateway-api/http-route-driver.factory';
 import { HaproxyDriver } from '../data-plane/haproxy/haproxy.driver';
 import { RoutesRepository } from './routes.repository';
 import { TrafficSetHandler } from './traffic-set.handler';
@@ -24,13 +25,21 @@ export class TrafficModule {
         EmbeddedGatewayDriver,
         {
           provide: DATA_PLANE_DRIVERS,
-          useFactory: (embedded: EmbeddedGatewayDriver): DataPlaneDriver[] =>
-            config.HAPROXY_SOCKET
-              ? [
-                  embedded,
-                  new HaproxyDriver({ socket: config.HAPROXY_SOCKET, slots: config.HAPROXY_SLOTS }),
-                ]
-              : [embedded],
+          useFactory: (embedded: EmbeddedGatewayDriver): DataPlaneDriver[] => {
+            const gatewayApi = createHttpRouteDriver(config);
+            return [
+              embedded,
+              ...(config.HAPROXY_SOCKET
+                ? [
+                    new HaproxyDriver({
+                      socket: config.HAPROXY_SOCKET,
+                      slots: config.HAPROXY_SLOTS,
+                    }),
+                  ]
+                : []),
+              ...(gatewayApi ? [gatewayApi] : []),
+            ];
+          },
           inject: [EmbeddedGatewayDriver],
         },
       ],
