@@ -23,7 +23,12 @@ import {
   renderCommand,
   usedPlaceholders,
 } from '../process/command-template.util';
-import type { KubeApi, KubeRequest, KubeResponse } from './kube-api.util';
+import {
+  kubeErrorMessage,
+  type KubeApi,
+  type KubeRequest,
+  type KubeResponse,
+} from './kube-api.util';
 import { dnsLabel, labelValue } from './kube-names.util';
 
 export interface KubernetesDriverOptions {
@@ -306,17 +311,14 @@ export class KubernetesPoolDriver implements PoolDriver {
 
 function expectOk(req: Pick<KubeRequest, 'method' | 'path'>, response: KubeResponse): void {
   if (response.status >= 200 && response.status < 300) return;
-  const body = response.body;
-  const message =
-    typeof body === 'object' &&
-    body !== null &&
-    'message' in body &&
-    typeof body.message === 'string'
-      ? body.message
-      : typeof body === 'string'
-        ? body
-        : '';
-  throw new Error(POOL_ERRORS.kubeRequestFailed(req.method, req.path, response.status, message));
+  throw new Error(
+    POOL_ERRORS.kubeRequestFailed(
+      req.method,
+      req.path,
+      response.status,
+      kubeErrorMessage(response.body),
+    ),
+  );
 }
 
 function readyReplicas(body: unknown): number {

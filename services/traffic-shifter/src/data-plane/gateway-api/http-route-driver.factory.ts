@@ -1,6 +1,7 @@
 import type { TrafficShifterConfig } from '../../config/traffic-shifter.config';
 import { HttpRouteDriver } from './http-route.driver';
-import { createHttpKubeApi } from './kube-api.client';
+import { readFileSync, existsSync } from 'node:fs';
+import { createHttpKubeApi, tokenFromFile } from '@greenlight/pools';
 
 export type GatewayApiConfig = Pick<
   TrafficShifterConfig,
@@ -28,8 +29,10 @@ export function createHttpRouteDriver(config: GatewayApiConfig): HttpRouteDriver
     routes: config.TRAFFIC_HTTPROUTE,
     api: createHttpKubeApi({
       server,
-      tokenFile: config.KUBE_TOKEN_FILE,
-      caFile: config.KUBE_CA_FILE,
+      token: tokenFromFile(config.KUBE_TOKEN_FILE),
+      ...(config.KUBE_CA_FILE && existsSync(config.KUBE_CA_FILE)
+        ? { ca: readFileSync(config.KUBE_CA_FILE, 'utf8') }
+        : {}),
     }),
   });
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { RoutingTable } from '@greenlight/contracts';
 import { HttpRouteDriver, type Clock } from './http-route.driver';
-import type { KubeApi, KubeRequest, KubeResponse } from './kube-api.client';
+import type { KubeApi, KubeRequest, KubeResponse } from '@greenlight/pools';
 
 const PATH = '/apis/gateway.networking.k8s.io/v1/namespaces/ml/httproutes/chat-route';
 const BLUE = 'http://chat-v1.ml.svc:8000';

@@ -10,7 +10,12 @@ import {
   MERGE_PATCH_CONTENT_TYPE,
 } from './gateway-api.constants';
 import type { HttpRouteMap } from './http-route-config.schema';
-import type { KubeApi, KubeRequest, KubeResponse } from './kube-api.client';
+import {
+  kubeErrorMessage,
+  type KubeApi,
+  type KubeRequest,
+  type KubeResponse,
+} from '@greenlight/pools';
 import {
   HttpRouteSchema,
   poolBackend,
@@ -94,7 +99,7 @@ export class HttpRouteDriver implements DataPlaneDriver {
         body: { metadata: { resourceVersion: route.metadata.resourceVersion }, spec: { rules } },
         timeoutMs: this.timeout(deadline),
       };
-      const response = await this.options.api.request(patch);
+      const response = await this.send(patch);
       if (response.status === 409) continue;
       const patched = this.parse(ref, expectOk(patch, response));
       this.remember(table, patched.metadata.generation);
@@ -137,13 +142,24 @@ export class HttpRouteDriver implements DataPlaneDriver {
     this.written.set(`${table.service}@${table.version}`, generation);
   }
 
+  /** One API request; a network failure says which request it was. */
+  private async send(req: KubeRequest): Promise<KubeResponse> {
+    try {
+      return await this.options.api.request(req);
+    } catch (error) {
+      throw new Error(
+        GATEWAY_API_ERRORS.unreachable(req.method, req.path, (error as Error).message),
+      );
+    }
+  }
+
   private async read(ref: RouteRef, deadline: number): Promise<HttpRoute> {
     const get: KubeRequest = {
       method: 'GET',
       path: httpRoutePath(ref.namespace, ref.name),
       timeoutMs: this.timeout(deadline),
     };
-    return this.parse(ref, expectOk(get, await this.options.api.request(get)));
+    return this.parse(ref, expectOk(get, await this.send(get)));
   }
 
   private parse(ref: RouteRef, body: unknown): HttpRoute {
@@ -166,15 +182,12 @@ function label(ref: RouteRef): string {
 
 function expectOk(req: KubeRequest, response: KubeResponse): unknown {
   if (response.status >= 200 && response.status < 300) return response.body;
-  const body = response.body;
-  const message =
-    typeof body === 'object' &&
-    body !== null &&
-    'message' in body &&
-    typeof body.message === 'string'
-      ? body.message
-      : typeof body === 'string'
-        ? body
-        : '';
-  throw new Error(GATEWAY_API_ERRORS.requestFailed(req.method, req.path, response.status, message));
+  throw new Error(
+    GATEWAY_API_ERRORS.requestFailed(
+      req.method,
+      req.path,
+      response.status,
+      kubeErrorMessage(response.body),
+    ),
+  );
 }
