@@ -5,6 +5,8 @@ import {
   eventTypeFilter,
   safeParse,
   type EventData,
+  type EventEnvelope,
+  type EventType,
 } from '@greenlight/contracts';
 
 /** A unit of work for one deployment, stopped when the deployment moves on or the process stops. */
@@ -24,8 +26,33 @@ export interface PhaseWatchOptions {
   remember?: number;
 }
 
-const PHASE_CHANGED = eventEnvelopeSchema('deployment.phase_changed');
 const REMEMBERED = 1_000;
+
+/**
+ * Live events of one type on core NATS (not a durable consumer): for work that only needs to
+ * hear about them while it runs. Malformed messages are skipped.
+ */
+export function subscribeLive<T extends EventType>(
+  nc: NatsConnection,
+  type: T,
+  log: Logger,
+  onEvent: (event: EventEnvelope<T>) => void,
+): Subscription {
+  const schema = eventEnvelopeSchema(type);
+  return nc.subscribe(eventTypeFilter(type), {
+    callback: (error, message) => {
+      if (error) return log.warn(`${type} subscription: ${error.message}`);
+      let payload: unknown;
+      try {
+        payload = message.json();
+      } catch {
+        return;
+      }
+      const parsed = safeParse(schema, payload);
+      if (parsed.ok) onEvent(parsed.value);
+    },
+  });
+}
 
 /**
  * Stops long-running work (a readiness probe, an eval run, a drain) whose deployment moved on:
@@ -49,20 +76,8 @@ export abstract class PhaseWatch implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.subscription = this.nc.subscribe(eventTypeFilter('deployment.phase_changed'), {
-      callback: (error, message) => {
-        if (error) return this.log.warn(`phase events subscription: ${error.message}`);
-        let payload: unknown;
-        try {
-          payload = message.json();
-        } catch {
-          return;
-        }
-        const parsed = safeParse(PHASE_CHANGED, payload);
-        if (parsed.ok && this.options.endsWork(parsed.value.data)) {
-          this.end(parsed.value.deploymentId);
-        }
-      },
+    this.subscription = subscribeLive(this.nc, 'deployment.phase_changed', this.log, (event) => {
+      if (this.options.endsWork(event.data)) this.end(event.deploymentId);
     });
   }
 

@@ -6,14 +6,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { NatsConnection, Subscription } from 'nats';
-import { EventBus, NATS_CONNECTION } from '@greenlight/bus';
-import {
-  eventEnvelopeSchema,
-  eventSubject,
-  eventTypeFilter,
-  safeParse,
-  type Envelope,
-} from '@greenlight/contracts';
+import { EventBus, NATS_CONNECTION, subscribeLive } from '@greenlight/bus';
+import { eventEnvelopeSchema, eventSubject, safeParse, type Envelope } from '@greenlight/contracts';
 import { ANALYSIS_STOPS, PHASES_REMEMBERED } from './analysis.constants';
 
 export interface StepLease {
@@ -60,19 +54,9 @@ export class AnalysisStepWatch implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.nc.subscribe(eventTypeFilter('deployment.phase_changed'), {
-      callback: (error, message) => {
-        if (error) return this.log.warn(`phase events subscription: ${error.message}`);
-        let payload: unknown;
-        try {
-          payload = message.json();
-        } catch {
-          return;
-        }
-        const parsed = safeParse(PHASE_CHANGED, payload);
-        if (parsed.ok) this.phaseChanged(parsed.value.deploymentId, parsed.value);
-      },
-    });
+    this.subscription = subscribeLive(this.nc, 'deployment.phase_changed', this.log, (event) =>
+      this.phaseChanged(event.deploymentId, event),
+    );
   }
 
   onModuleDestroy(): void {
