@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { connect, type NatsConnection } from 'nats';
 import { ROUTES_BUCKET } from '@greenlight/contracts';
 import { seedLiveRelease, deployRequest } from '@greenlight/fixtures';
@@ -9,7 +8,7 @@ import {
   type SimulatorHandle,
   type Stack,
 } from '@greenlight/testing';
-import { apiClient, type PhaseEvent } from '../support/api.util';
+import { apiClient, cliFor, type PhaseEvent } from '../support/api.util';
 
 const SERVICE = 'chat-rb';
 const SIM =
@@ -189,19 +188,7 @@ describe('canary and rollback: the orchestrator drives the traffic-shifter, the 
     expect(routes.body.pools.green).toMatchObject({ weight: 10 });
 
     // The CLI rolls it back; asked again, it says why not and exits 1.
-    const cli = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        [
-          'bin/greenlight.js',
-          ...args,
-          '--url',
-          stack.urls.orchestrator,
-          '--token',
-          stack.operatorToken,
-        ],
-        { encoding: 'utf8' },
-      );
+    const cli = cliFor(stack.urls.orchestrator, stack.operatorToken);
     const rolled = cli('rollback', id, '--reason', 'e2e via the CLI', '--json');
     expect(rolled.status).toBe(0);
     expect(JSON.parse(rolled.stdout)).toEqual({ id, phase: 'RollingBack', paused: false });

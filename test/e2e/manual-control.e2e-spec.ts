@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { commandSubject } from '@greenlight/contracts';
 import { deployRequest, seedLiveRelease } from '@greenlight/fixtures';
@@ -9,7 +8,7 @@ import {
   type SimulatorHandle,
   type Stack,
 } from '@greenlight/testing';
-import { apiClient } from '../support/api.util';
+import { apiClient, cliFor } from '../support/api.util';
 
 const SERVICE = 'chat-ctl';
 const TERMINAL = ['Completed', 'RolledBack', 'Failed', 'Aborted'];
@@ -51,19 +50,7 @@ describe('manual control: promote, pause, resume, abort, rollback from REST, CLI
       timeoutMs,
       intervalMs: 100,
     });
-  const cli = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      [
-        'bin/greenlight.js',
-        ...args,
-        '--url',
-        stack.urls.orchestrator,
-        '--token',
-        stack.operatorToken,
-      ],
-      { encoding: 'utf8' },
-    );
+  const cli = (...args: string[]) => cliFor(stack.urls.orchestrator, stack.operatorToken)(...args);
   const natsControl = async (deploymentId: string, action: string) => {
     await nc
       .jetstream()

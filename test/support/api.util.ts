@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /** A thin REST client for tests: status + parsed JSON body. */
 export function apiClient(baseUrl: string, token: string) {
   async function call<T = Record<string, unknown>>(
@@ -36,4 +38,16 @@ export interface PhaseEvent {
   seq: number;
   actor: string;
   data: { from: string | null; to: string; reason: string; actor: string };
+}
+
+/** Runs the built `greenlight` CLI against an orchestrator, as an operator would from a shell. */
+export function cliFor(orchestrator: string, token: string) {
+  return (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['bin/greenlight.js', ...args, '--url', orchestrator, '--token', token],
+      {
+        encoding: 'utf8',
+      },
+    );
 }
