@@ -226,6 +226,56 @@ describe('cache-manager over NATS (real nats-server, redis-server and simulators
     });
   });
 
+  it('stops pre-warming as soon as the deployment leaves WarmingUp (aborted), well before its budget', async () => {
+    const service = 'slowwarm';
+    // Every replay costs seconds of prefill: the whole pre-warm would take far longer than the test.
+    const slow = await startSimulator({ model: service, args: ['--prefill-per-token', '5ms'] });
+    sims.push(slow);
+    const recorder = new RedisHotPrefixStore(redis);
+    for (let i = 0; i < 20; i++) {
+      recorder.record(service, [
+        { role: 'system', content: `Assistant number ${i} of ACME. `.repeat(60) },
+        { role: 'user', content: 'hello' },
+      ]);
+    }
+    await recorder.close();
+    const id = ulid();
+    const command = prepare(id, {
+      green: { release: 'v2', endpoints: [slow.url] },
+      caches: CachesSchema.parse({ prefixWarmup: { topPrefixes: 20 } }),
+      budgetMs: 60_000,
+    });
+    command.service = service;
+
+    const started = Date.now();
+    await bus.sendCommand('cache.prepare', service, command);
+    await events(id, 'cache.plan');
+    // The replays are really under way on the replica before the deployment is aborted.
+    await waitFor(
+      async () => {
+        const text = await (await fetch(`${slow.url}/metrics`)).text();
+        return Number(/^vllm:num_requests_running\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0) > 0;
+      },
+      { timeoutMs: 10_000, what: 'replays running on the slow replica', intervalMs: 20 },
+    );
+    await bus.publishEvent({
+      id: `${id}-aborted`,
+      type: 'deployment.phase_changed',
+      deploymentId: id,
+      service,
+      seq: 6,
+      at: new Date().toISOString(),
+      actor: 'user:alice',
+      causationId: null,
+      data: { from: 'WarmingUp', to: 'Aborted', reason: 'test', actor: 'user:alice' },
+    });
+    const log = await events(id, 'cache.prewarmed');
+
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const report = log.find((e) => e.type === 'cache.prewarmed')!.data;
+    expect(report['prefixes']).toBeLessThan(20);
+  });
+
   it('drops blue generation once the deployment completes, keeping green', async () => {
     const id = ulid();
     await bus.sendCommand(

@@ -15,3 +15,9 @@ export const NOTHING_PREWARMED = {
   replicas: 0,
   cachedTokens: 0,
 } as const;
+
+/** Why a pre-warm stopped before its budget ran out. */
+export const PREWARM_STOPS = {
+  moved: 'the deployment left WarmingUp',
+  shutdown: 'cache-manager is shutting down',
+} as const;

@@ -6,6 +6,7 @@ import { PlansModule } from '../plans/plans.module';
 import { HOT_PREFIX_READER } from './prepare.constants';
 import { PrepareHandler } from './prepare.handler';
 import { PrepareService } from './prepare.service';
+import { PrewarmCancellationService } from './prewarm-cancellation.service';
 
 /** cache.prepare: the cache plan of a deploy and the prefix-cache pre-warm of green. */
 @Module({
@@ -13,6 +14,7 @@ import { PrepareService } from './prepare.service';
   controllers: [PrepareHandler],
   providers: [
     PrepareService,
+    PrewarmCancellationService,
     {
       provide: HOT_PREFIX_READER,
       inject: [REDIS_CLIENT],

@@ -10,7 +10,8 @@ import type { CommandMessage, EventData } from '@greenlight/contracts';
 import type { CacheManagerConfig } from '../config/cache-manager.config';
 import { CachePlanRepository } from '../plans/cache-plan.repository';
 import { CACHE_MANAGER_CONFIG } from '../config/cache-manager.constants';
-import { HOT_PREFIX_READER, NOTHING_PREWARMED } from './prepare.constants';
+import { HOT_PREFIX_READER, NOTHING_PREWARMED, PREWARM_STOPS } from './prepare.constants';
+import { PrewarmCancellationService } from './prewarm-cancellation.service';
 
 export type CachePrepareCommand = CommandMessage<'cache.prepare'>;
 
@@ -23,6 +24,7 @@ export class PrepareService {
     private readonly plans: CachePlanRepository,
     @Inject(HOT_PREFIX_READER) private readonly hotPrefixes: HotPrefixReader,
     @Inject(CACHE_MANAGER_CONFIG) private readonly config: CacheManagerConfig,
+    private readonly cancellation: PrewarmCancellationService,
   ) {}
 
   /** The plan of this deployment, stored before it is announced so the end of the deploy finds it. */
@@ -61,13 +63,22 @@ export class PrepareService {
       this.log.log(`${command.service}: no hot prefixes recorded yet, nothing to pre-warm`);
       return { ...NOTHING_PREWARMED };
     }
-    const report: PrewarmReport = await prewarmPrefixes({
-      model: command.service,
-      endpoints: data.green.endpoints,
-      prefixes,
-      concurrency: this.config.PREWARM_CONCURRENCY,
-      budgetMs: data.budgetMs,
-    });
+    const lease = this.cancellation.watch(command.deploymentId);
+    let report: PrewarmReport;
+    try {
+      report = await prewarmPrefixes({
+        model: command.service,
+        endpoints: data.green.endpoints,
+        prefixes,
+        concurrency: this.config.PREWARM_CONCURRENCY,
+        budgetMs: data.budgetMs,
+        signal: lease.signal,
+      });
+    } finally {
+      lease.release();
+    }
+    // Shutting down: unanswered, the command is redelivered and pre-warmed elsewhere.
+    if (lease.signal.reason === PREWARM_STOPS.shutdown) throw new Error(PREWARM_STOPS.shutdown);
     this.log.log(
       `${command.service} ${data.release.version}: pre-warmed ${report.prefixes}/${prefixes.length} prefixes on ${report.replicas} replica(s) in ${report.seconds.toFixed(1)} s` +
         (report.complete ? '' : ' (budget ran out or a replica failed)'),
