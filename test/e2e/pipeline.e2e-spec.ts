@@ -18,7 +18,8 @@ const STRATEGY = {
   readiness: { timeout: '60s', warmupRequests: 1 },
   eval: { suite: 'evals/chat.yaml', minPassRate: 0.9 },
   steps: [{ weight: 20, bake: '4s' }, { weight: 60, bake: '3s' }, { weight: 100 }],
-  analysis: { interval: '1s', maxBakeExtensions: 4, minSamples: 8 },
+  // A sample big enough that a bad canary cannot pass on a lucky handful of requests.
+  analysis: { interval: '1s', maxBakeExtensions: 6, minSamples: 20 },
   drain: { timeout: '30s' },
   standby: '3s',
 };
