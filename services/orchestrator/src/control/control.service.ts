@@ -11,7 +11,7 @@ import { publishEvent, type OutboxEntry } from '../deployments/outbox.util';
 import { DeploymentsService, type RequestOutcome } from '../deployments/deployments.service';
 import { clockTimerId } from '../lifecycle/lifecycle.constants';
 import { LifecycleService } from '../lifecycle/lifecycle.service';
-import { clockTimer } from '../lifecycle/phase-entry.util';
+import { analysisStart, clockTimer } from '../lifecycle/phase-entry.util';
 import { CONTROL_ERRORS, CONTROL_REASONS } from './control.constants';
 
 export type ControlOutcome =
@@ -114,6 +114,11 @@ export class ControlService {
         });
       } else if (remainingMs !== null) {
         entries.push(clockTimer(latest, Date.now() + remainingMs, `${event.id}.clock`));
+        // A long pause outlives the analysis it interrupted: what is left of the bake is judged
+        // afresh, so the step never ends on a verdict from before the pause.
+        if (latest.phase !== 'Standby') {
+          entries.push(analysisStart({ ...latest, seq }, remainingMs, event.id));
+        }
         remainingMs = null;
       }
       return { change: { paused: pause, seq, remainingMs }, entries };

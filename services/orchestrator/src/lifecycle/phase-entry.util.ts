@@ -236,6 +236,38 @@ export function clockTimer(deployment: Deployment, dueAt: number, id: string): O
   return { id, kind: 'schedule-timer', timerId: clockTimerId(deployment.id), dueAt, payload };
 }
 
+/**
+ * Ask the health-prober to judge the current step for `bakeMs` (and its possible extensions):
+ * when the step's split is confirmed, and again when a paused step resumes.
+ */
+export function analysisStart(
+  deployment: Deployment,
+  bakeMs: number,
+  causationId: string,
+): OutboxEntry {
+  const index = deployment.stepIndex ?? 0;
+  const weight = deployment.request.strategy.steps[index]?.weight ?? 0;
+  const { analysis } = deployment.request.strategy;
+  return sendCommand(
+    deployment,
+    'analysis.start',
+    {
+      step: index,
+      weight,
+      bakeMs,
+      maxDurationMs: bakeMs * (analysis.maxBakeExtensions + 1) + analysis.interval,
+      intervalMs: analysis.interval,
+      metrics: analysis.metrics,
+      minSamples: analysis.minSamples,
+      green: greenTarget(deployment),
+      // At 100 % blue serves nobody: green is judged on its own.
+      blue: weight < 100 ? blueTarget(deployment) : null,
+    },
+    causationId,
+    `step${index}`,
+  );
+}
+
 /** Green as the data plane and the probers see it, with the cache generation it owns. */
 export function greenTarget(deployment: Deployment): PoolTarget {
   return {

@@ -8,9 +8,9 @@ import {
   type EventEnvelope,
 } from '@greenlight/contracts';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
-import { sendCommand, type OutboxEntry } from '../deployments/outbox.util';
+import type { OutboxEntry } from '../deployments/outbox.util';
 import { LIFECYCLE_REASONS } from './lifecycle.constants';
-import { blueTarget, clockTimer, greenTarget } from './phase-entry.util';
+import { analysisStart, clockTimer } from './phase-entry.util';
 import { LifecycleService } from './lifecycle.service';
 
 /** The data plane confirmed a routing change: bake the step, or finish the rollback. */
@@ -107,26 +107,7 @@ function stepOf(deployment: Deployment) {
 function bakeEntries(deployment: Deployment, causationId: string): BakeStart {
   const step = stepOf(deployment);
   if (!isBaking(deployment) || !step || step.bake === 0) return { entries: [], change: {} };
-  const index = deployment.stepIndex ?? 0;
-  const { analysis } = deployment.request.strategy;
-  const analyse = sendCommand(
-    deployment,
-    'analysis.start',
-    {
-      step: index,
-      weight: step.weight,
-      bakeMs: step.bake,
-      maxDurationMs: step.bake * (analysis.maxBakeExtensions + 1) + analysis.interval,
-      intervalMs: analysis.interval,
-      metrics: analysis.metrics,
-      minSamples: analysis.minSamples,
-      green: greenTarget(deployment),
-      // At 100 % blue serves nobody: green is judged on its own.
-      blue: step.weight < 100 ? blueTarget(deployment) : null,
-    },
-    causationId,
-    `step${index}`,
-  );
+  const analyse = analysisStart(deployment, step.bake, causationId);
   const fresh = { analysis: null };
   if (deployment.paused) {
     return { entries: [analyse], change: { ...fresh, remainingMs: step.bake } };
