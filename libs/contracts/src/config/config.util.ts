@@ -71,3 +71,30 @@ export function loadConfig<S extends z.ZodType>(
   if (!result.success) throw new ConfigError(formatIssues(result.error));
   return result.data;
 }
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const KUBE_API_URL_MESSAGE = 'must be an http(s):// URL';
+
+/**
+ * How a service reaches a Kubernetes API server (the traffic-shifter's HTTPRoute driver, the
+ * drainer's kubernetes pool driver): in a pod, the service account's; outside, KUBE_API_URL.
+ */
+export const KubeClientConfigSchema = z.object({
+  /** Kubernetes API server; absent: the in-cluster one (KUBERNETES_SERVICE_HOST/PORT). */
+  KUBE_API_URL: z.url({ protocol: /^https?$/, error: KUBE_API_URL_MESSAGE }).optional(),
+  /** Bearer token, read on every request (rotated service-account tokens); a missing file sends none. */
+  KUBE_TOKEN_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/token`),
+  /** CA bundle of the API server; a missing file means the system's CAs. */
+  KUBE_CA_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  KUBERNETES_SERVICE_PORT: PortSchema.default(443),
+});
+export type KubeClientConfig = z.output<typeof KubeClientConfigSchema>;
+
+/** KUBE_API_URL, else the in-cluster API server every pod is told about; undefined: neither. */
+export function kubeApiUrl(config: KubeClientConfig): string | undefined {
+  if (config.KUBE_API_URL) return config.KUBE_API_URL;
+  const host = config.KUBERNETES_SERVICE_HOST;
+  if (!host) return undefined;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${config.KUBERNETES_SERVICE_PORT}`;
+}

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
+import { kubeApiUrl, type KubeClientConfig } from '@greenlight/contracts';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -73,6 +74,17 @@ export function createInClusterKubeApi(env: NodeJS.ProcessEnv = process.env): Ku
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     token: () => readFileSync(join(SERVICE_ACCOUNT_DIR, 'token'), 'utf8').trim(),
     ca: readFileSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt'), 'utf8'),
+  });
+}
+
+/** The API server a service's KUBE_* settings point at, or undefined when they point nowhere. */
+export function kubeApiFromConfig(config: KubeClientConfig): KubeApi | undefined {
+  const server = kubeApiUrl(config);
+  if (!server) return undefined;
+  return createHttpKubeApi({
+    server,
+    token: tokenFromFile(config.KUBE_TOKEN_FILE),
+    ...(existsSync(config.KUBE_CA_FILE) ? { ca: readFileSync(config.KUBE_CA_FILE, 'utf8') } : {}),
   });
 }
 

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { createPoolDrivers } from '@greenlight/pools';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import type { DrainerConfig } from '../config/drainer.config';
 import { DrainModule } from '../drain/drain.module';
 import { PoolCommandsHandler } from './pool-commands.handler';
 import { PoolHostService } from './pool-host.service';
-import { POOL_DRIVERS, poolDataDir } from './pools.constants';
+import { poolDriversFor } from './pool-drivers.util';
+import { POOL_DRIVERS } from './pools.constants';
 
 /** The pool lifecycle's two ends: starting a release's replicas, and stopping them. */
 @Module({
@@ -15,13 +15,7 @@ import { POOL_DRIVERS, poolDataDir } from './pools.constants';
     {
       provide: POOL_DRIVERS,
       inject: [SERVICE_CONFIG],
-      useFactory: (config: DrainerConfig) =>
-        createPoolDrivers(config.POOL_DRIVERS, {
-          process: {
-            dataDir: poolDataDir(config),
-            pathPrepend: config.POOL_PATH,
-          },
-        }),
+      useFactory: (config: DrainerConfig) => poolDriversFor(config),
     },
     PoolHostService,
   ],

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { BaseServiceConfigSchema, DEFAULT_PORTS, PortSchema } from '@greenlight/contracts';
 import {
-  KUBE_API_URL_MESSAGE,
-  KUBE_API_URL_REQUIRED_MESSAGE,
-  SERVICE_ACCOUNT_DIR,
-} from '../data-plane/gateway-api/gateway-api.constants';
+  BaseServiceConfigSchema,
+  DEFAULT_PORTS,
+  KubeClientConfigSchema,
+  PortSchema,
+} from '@greenlight/contracts';
+import { KUBE_API_URL_REQUIRED_MESSAGE } from '../data-plane/gateway-api/gateway-api.constants';
 import { HttpRouteMapSchema } from '../data-plane/gateway-api/http-route-config.schema';
 
 export const HAPROXY_SOCKET_MESSAGE =
@@ -23,6 +24,7 @@ function intFromEnv(min: number, max: number, message: string) {
 }
 
 export const TrafficShifterConfigSchema = BaseServiceConfigSchema.extend({
+  ...KubeClientConfigSchema.shape,
   PORT: PortSchema.default(DEFAULT_PORTS['traffic-shifter']),
   /** HAProxy admin socket; absent: the embedded gateway is the only data plane. */
   HAPROXY_SOCKET: z
@@ -35,14 +37,6 @@ export const TrafficShifterConfigSchema = BaseServiceConfigSchema.extend({
   CONFIRM_TIMEOUT_MS: intFromEnv(100, 600_000, CONFIRM_TIMEOUT_MESSAGE).default(10_000),
   /** service=namespace/name of the HTTPRoute per model service; absent: no Gateway API data plane. */
   TRAFFIC_HTTPROUTE: HttpRouteMapSchema.optional(),
-  /** Kubernetes API server; absent: the in-cluster one (KUBERNETES_SERVICE_HOST/PORT). */
-  KUBE_API_URL: z.url({ protocol: /^https?$/, error: KUBE_API_URL_MESSAGE }).optional(),
-  /** Bearer token, read on every request (rotated service-account tokens); a missing file sends none. */
-  KUBE_TOKEN_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/token`),
-  /** CA bundle of the API server; a missing file means the system's CAs. */
-  KUBE_CA_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
-  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
-  KUBERNETES_SERVICE_PORT: PortSchema.default(443),
 }).superRefine((config, ctx) => {
   if (config.TRAFFIC_HTTPROUTE && !config.KUBE_API_URL && !config.KUBERNETES_SERVICE_HOST) {
     ctx.addIssue({

@@ -8,9 +8,6 @@ export const httpRoutePath = (namespace: string, name: string) =>
 /** RFC 7386: arrays are replaced whole, so `spec.rules` is sent complete. */
 export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json';
 
-/** Where every pod finds its service account's credentials. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
 /** Longest one API request may take (the command's deadline bounds it further). */
 export const KUBE_REQUEST_TIMEOUT_MS = 5_000;
 /** How often confirm() reads the route back while its Gateway controller catches up. */
@@ -20,7 +17,6 @@ export const HTTPROUTE_PATCH_ATTEMPTS = 5;
 
 export const TRAFFIC_HTTPROUTE_MESSAGE =
   'must be a comma-separated list of service=namespace/name (e.g. chat=ml/chat-route)';
-export const KUBE_API_URL_MESSAGE = 'must be an http(s):// URL';
 export const KUBE_API_URL_REQUIRED_MESSAGE =
   'is required when TRAFFIC_HTTPROUTE is set outside a cluster (no KUBERNETES_SERVICE_HOST)';
 

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@greenlight/contracts';
 import { TrafficShifterConfigSchema } from '../../config/traffic-shifter.config';
-import { createHttpRouteDriver, kubeApiUrl } from './http-route-driver.factory';
+import { kubeApiUrl } from '@greenlight/contracts';
+import { createHttpRouteDriver } from './http-route-driver.factory';
 
 const load = (env: Record<string, string>) => loadConfig(TrafficShifterConfigSchema, env);
 
