@@ -9,7 +9,14 @@ export interface DeploymentView {
   updatedAt?: string;
   weights?: { blue: number; green: number };
   reason?: string | null;
-  request?: { release?: { version?: string } };
+  request?: {
+    release?: { version?: string };
+    strategy?: { steps?: { weight: number; bake: number }[] };
+  };
+  stepIndex?: number | null;
+  analysis?: { step: number; verdict: string; extensions: number; reasons: string[] } | null;
+  cachePlan?: { semantic: string; generations: { blue: string | null; green: string } } | null;
+  rollbackOf?: string | null;
 }
 
 export interface EventView {

@@ -1,6 +1,13 @@
 import { ApiError, ConnectionError } from '../api/api.errors';
 import type { DeploymentView, EventView } from '../api/api.types';
-import { errorJson, formatAge, formatDeployments, formatError, formatEvents } from './format.util';
+import {
+  errorJson,
+  formatAge,
+  formatDeployment,
+  formatDeployments,
+  formatError,
+  formatEvents,
+} from './format.util';
 
 const NOW = new Date('2025-11-26T10:00:00Z');
 
@@ -55,6 +62,44 @@ describe('formatDeployments', () => {
 
   it('says so when there is nothing to show', () => {
     expect(formatDeployments([], NOW)).toBe('no deployments yet');
+  });
+});
+
+describe('formatDeployment', () => {
+  it('says where a canary stands: its step, the latest verdict and the cache plan', () => {
+    const text = formatDeployment(
+      deployment({
+        stepIndex: 0,
+        request: {
+          release: { version: 'v2' },
+          strategy: {
+            steps: [
+              { weight: 1, bake: 600_000 },
+              { weight: 100, bake: 0 },
+            ],
+          },
+        },
+        analysis: {
+          step: 0,
+          verdict: 'inconclusive',
+          extensions: 1,
+          reasons: ['green served 30 of the 50 requests needed'],
+        },
+        cachePlan: {
+          semantic: 'new-generation',
+          generations: { blue: 'chat-v1-aaaaaa', green: 'chat-v2-bbbbbb' },
+        },
+        updatedAt: '2025-11-26T09:59:00Z',
+      }),
+      NOW,
+    );
+
+    expect(text.split('\n').slice(2)).toEqual([
+      'step 1 of 2: 1 % green, bake 600 s',
+      'analysis: inconclusive (bake extended 1×): green served 30 of the 50 requests needed',
+      'semantic cache: new-generation (chat-v1-aaaaaa → chat-v2-bbbbbb)',
+      'updated 1m ago',
+    ]);
   });
 });
 

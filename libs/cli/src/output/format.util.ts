@@ -60,9 +60,26 @@ export function formatDeployments(
   );
 }
 
-/** One deployment: the table row plus what happened last. */
+/** One deployment: the table row, where it stands in its steps, and what happened last. */
 export function formatDeployment(d: DeploymentView, now: Date = new Date()): string {
   const lines = [formatDeployments([d], now)];
+  const steps = d.request?.strategy?.steps ?? [];
+  const index = d.stepIndex ?? null;
+  const step = index === null ? undefined : steps[index];
+  if (index !== null && step && (d.phase === 'Canary' || d.phase === 'Ramping')) {
+    const bake = step.bake > 0 ? `, bake ${Math.round(step.bake / 1000)} s` : '';
+    lines.push(`step ${index + 1} of ${steps.length}: ${step.weight} % green${bake}`);
+  }
+  if (d.analysis && d.analysis.step === index) {
+    const extended = d.analysis.extensions > 0 ? ` (bake extended ${d.analysis.extensions}×)` : '';
+    const why = d.analysis.reasons.length ? `: ${d.analysis.reasons.join('; ')}` : '';
+    lines.push(`analysis: ${d.analysis.verdict}${extended}${why}`);
+  }
+  if (d.cachePlan) {
+    const { blue, green } = d.cachePlan.generations;
+    lines.push(`semantic cache: ${d.cachePlan.semantic} (${blue ?? 'none'} → ${green})`);
+  }
+  if (d.rollbackOf) lines.push(`redeploys the previous release of ${d.rollbackOf}`);
   if (d.updatedAt) lines.push(`updated ${formatAge(d.updatedAt, now)} ago`);
   if (d.reason) lines.push(`reason: ${d.reason}`);
   return lines.join('\n');
