@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   BaseServiceConfigSchema,
@@ -31,7 +30,6 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       PORT: 8080,
       LOG_LEVEL: 'info',
-      GREENLIGHT_INSTANCE: `${hostname()}-${process.pid}`,
     });
   });
 

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   contractErrorMap,
@@ -32,20 +31,20 @@ export const PortSchema = z
   .refine((port) => port <= 65_535, PORT_MESSAGE);
 
 export const BaseServiceConfigSchema = z.object({
+  /** NATS server (JetStream enabled) the service talks through. */
   NATS_URL: z
     .url({ protocol: /^(nats|tls|ws|wss)$/, error: 'must be a nats:// URL' })
     .default('nats://127.0.0.1:4222'),
+  /** Redis server that holds state. */
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' })
     .default('redis://127.0.0.1:6379'),
+  /** Interface the HTTP server (health, metrics, API) listens on. */
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of the HTTP server; `0` picks any free port. */
   PORT: PortSchema,
+  /** Least severe log level written (pino). */
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  GREENLIGHT_INSTANCE: z
-    .string()
-    .min(1)
-    .max(200)
-    .default(() => `${hostname()}-${process.pid}`),
 });
 export type BaseServiceConfig = z.output<typeof BaseServiceConfigSchema>;
 
@@ -86,7 +85,9 @@ export const KubeClientConfigSchema = z.object({
   KUBE_TOKEN_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/token`),
   /** CA bundle of the API server; a missing file means the system's CAs. */
   KUBE_CA_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
+  /** Set by Kubernetes in every pod: the in-cluster API server host. */
   KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  /** Set by Kubernetes in every pod: the in-cluster API server port. */
   KUBERNETES_SERVICE_PORT: PortSchema.default(443),
 });
 export type KubeClientConfig = z.output<typeof KubeClientConfigSchema>;

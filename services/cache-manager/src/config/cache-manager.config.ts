@@ -9,7 +9,9 @@ export const CacheManagerConfigSchema = BaseServiceConfigSchema.extend({
   PORT: PortSchema.default(DEFAULT_PORTS['cache-manager']),
   /** Where semantic-cache generations live; the gateway must use the same backend. */
   SEMANTIC_CACHE_BACKEND: z.enum(['redis', 'qdrant']).default('redis'),
+  /** Qdrant server of the semantic cache (when its backend is `qdrant`). */
   QDRANT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** API key sent to Qdrant. */
   QDRANT_API_KEY: z.string().min(1).optional(),
   /** Pre-warm completions in flight at once, over all green replicas of one deployment. */
   PREWARM_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),

@@ -24,7 +24,9 @@ export const DrainerConfigSchema = BaseServiceConfigSchema.extend({
   PORT: PortSchema.default(DEFAULT_PORTS['drainer']),
   /** The kubernetes pool driver: the model server's image, command template and port. */
   POOL_KUBE_IMAGE: z.string().min(1).optional(),
+  /** The kubernetes pool driver: command template of the model server. */
   POOL_KUBE_COMMAND: z.string().min(1).max(4096).optional(),
+  /** The kubernetes pool driver: port the model server listens on. */
   POOL_KUBE_PORT: PortSchema.optional(),
   /** Where the process driver keeps replica logs and pid files, and chat templates are written. */
   POOL_DATA_DIR: z.string().min(1).default('.greenlight/data'),

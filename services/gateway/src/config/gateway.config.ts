@@ -18,9 +18,11 @@ export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
   GATEWAY_INSTANCE: z.string().regex(INSTANCE_ID, INSTANCE_ID_MESSAGE).optional(),
   /** Where the applied routing tables are kept for a restart without NATS. */
   ROUTES_FILE: z.string().min(1).optional(),
+  /** Where kept routing tables go (`gateway-routes-<port>.json`) when `ROUTES_FILE` is unset. */
   POOL_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   /** Upper bound of kept-alive connections to one replica (undici Pool `connections`). */
   GATEWAY_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Longest wait for a TCP connection to a replica. */
   GATEWAY_CONNECT_TIMEOUT_MS: millis(50, 60_000, 2_000),
   /** Until the replica's response headers: covers queueing and prefill of a long prompt. */
   GATEWAY_HEADERS_TIMEOUT_MS: millis(100, 3_600_000, 300_000),
@@ -28,6 +30,7 @@ export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
   GATEWAY_BODY_TIMEOUT_MS: millis(100, 3_600_000, 300_000),
   /** On SIGTERM, how long in-flight requests (streams) may take to finish before they are cut. */
   GATEWAY_SHUTDOWN_TIMEOUT_MS: millis(0, 3_600_000, 30_000),
+  /** Largest request body accepted (bigger: 413). */
   GATEWAY_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -36,7 +39,9 @@ export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
     .default(16 * 1024 * 1024),
   /** off: no semantic-cache lookups or stores at all, whatever the routing tables say. */
   GATEWAY_SEMANTIC_CACHE: z.enum(['on', 'off']).default('on'),
+  /** Where semantic-cache entries live; the same as the cache-manager's. */
   GATEWAY_SEMANTIC_BACKEND: z.enum(['redis', 'qdrant']).default('redis'),
+  /** Qdrant server of the semantic cache (when its backend is `qdrant`). */
   QDRANT_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
     .default('http://127.0.0.1:6333'),
@@ -55,6 +60,7 @@ export const GatewayConfigSchema = BaseServiceConfigSchema.extend({
   GATEWAY_EMBEDDINGS_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
     .optional(),
+  /** Model asked for embeddings; required with `GATEWAY_EMBEDDINGS_URL`. */
   GATEWAY_EMBEDDINGS_MODEL: z.string().min(1).optional(),
 }).superRefine((config, ctx) => {
   if (config.GATEWAY_EMBEDDINGS_URL && !config.GATEWAY_EMBEDDINGS_MODEL) {

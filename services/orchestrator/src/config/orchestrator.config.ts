@@ -37,9 +37,11 @@ const TokenListSchema = z
 
 export const OrchestratorConfigSchema = BaseServiceConfigSchema.extend({
   PORT: PortSchema.default(DEFAULT_PORTS.orchestrator),
+  /** Bearer tokens of the operator role (reads, and changes deployments): `name:token,…`, tokens of 16 characters or more; names become audit actors (`user:<name>`). */
   GREENLIGHT_OPERATOR_TOKENS: TokenListSchema.refine((list) => list.length > 0, {
     message: 'at least one operator token (name:token) is required',
   }),
+  /** Bearer tokens of the viewer role (reads only): `name:token,…`. */
   GREENLIGHT_VIEWER_TOKENS: TokenListSchema,
   /** How often pending outbox events are retried while NATS is unreachable. */
   OUTBOX_SWEEP_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
