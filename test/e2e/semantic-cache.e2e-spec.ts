@@ -126,7 +126,12 @@ describe('semantic cache across deploys: never a stale answer, and kept when not
     answers.filter((a) => a.cache === 'hit' && a.generation !== owned.get(a.version));
 
   beforeAll(async () => {
-    stack = await startStack({ logDir: 'tmp/e2e-logs/semantic-cache' });
+    stack = await startStack({
+      logDir: 'tmp/e2e-logs/semantic-cache',
+      // Correctness, not the latency budget: a lookup slowed by a busy CI machine must not count
+      // as a miss (in production a slow lookup is a miss by design).
+      env: { GATEWAY_SEMANTIC_LOOKUP_TIMEOUT_MS: '500' },
+    });
     api = apiClient(stack.urls.orchestrator, stack.operatorToken);
     const first = await deploy('v1', {}, { steps: [{ weight: 100 }] });
     remember('v1', await until(first, (d) => d.phase === 'Completed', 'v1 Completed'));
