@@ -1,15 +1,12 @@
-import {
-  DEPLOYMENT_PROGRESS_DEFAULTS,
-  DeployRequestSchema,
-  type Deployment,
-} from '@greenlight/contracts';
+import { DeployRequestSchema, type Deployment } from '@greenlight/contracts';
+import { deploymentRecord, FIXTURE_DEPLOYMENT_ID } from '@greenlight/fixtures';
 import type { TimerStore } from '@greenlight/store';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import type { DeploymentsService } from '../deployments/deployments.service';
 import type { LifecycleService } from '../lifecycle/lifecycle.service';
 import { ControlService } from './control.service';
 
-const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+const ID = FIXTURE_DEPLOYMENT_ID;
 
 const request = DeployRequestSchema.parse({
   service: 'chat',
@@ -19,19 +16,9 @@ const request = DeployRequestSchema.parse({
 });
 
 function canary(overrides: Partial<Deployment>): Deployment {
-  return {
-    id: ID,
-    service: 'chat',
-    request,
-    phase: 'Canary',
-    paused: false,
+  return deploymentRecord(request, {
     seq: 9,
     version: 4,
-    fence: 1,
-    actor: 'user:alice',
-    createdAt: '2026-11-26T10:00:00.000Z',
-    updatedAt: '2026-11-26T10:00:00.000Z',
-    stepIndex: 0,
     weights: { blue: 90, green: 10 },
     routingVersion: 3,
     blue: {
@@ -41,12 +28,8 @@ function canary(overrides: Partial<Deployment>): Deployment {
       generation: null,
     },
     green: { endpoints: [{ replica: 0, url: 'http://127.0.0.1:9101' }] },
-    reason: null,
-    previousDeploymentId: null,
-    idempotencyKey: null,
-    ...DEPLOYMENT_PROGRESS_DEFAULTS,
     ...overrides,
-  };
+  });
 }
 
 /** ControlService over narrow fakes: the record, its clock timer, what amend was asked to write. */

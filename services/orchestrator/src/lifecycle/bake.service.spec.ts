@@ -1,14 +1,10 @@
-import {
-  DEPLOYMENT_PROGRESS_DEFAULTS,
-  DeployRequestSchema,
-  type Deployment,
-  type EventEnvelope,
-} from '@greenlight/contracts';
+import { DeployRequestSchema, type Deployment, type EventEnvelope } from '@greenlight/contracts';
+import { deploymentRecord, FIXTURE_DEPLOYMENT_ID } from '@greenlight/fixtures';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import { BakeService } from './bake.service';
 import type { LifecycleService } from './lifecycle.service';
 
-const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+const ID = FIXTURE_DEPLOYMENT_ID;
 
 const request = DeployRequestSchema.parse({
   service: 'chat',
@@ -21,29 +17,7 @@ const request = DeployRequestSchema.parse({
 });
 
 function canary(overrides: Partial<Deployment> = {}): Deployment {
-  return {
-    id: ID,
-    service: 'chat',
-    request,
-    phase: 'Canary',
-    paused: false,
-    seq: 7,
-    version: 5,
-    fence: 1,
-    actor: 'user:alice',
-    createdAt: '2026-11-26T10:00:00.000Z',
-    updatedAt: '2026-11-26T10:00:00.000Z',
-    stepIndex: 0,
-    weights: { blue: 99, green: 1 },
-    routingVersion: 4,
-    blue: null,
-    green: null,
-    reason: null,
-    previousDeploymentId: null,
-    idempotencyKey: null,
-    ...DEPLOYMENT_PROGRESS_DEFAULTS,
-    ...overrides,
-  };
+  return deploymentRecord(request, overrides);
 }
 
 /** The narrow port BakeService uses, recording what it was asked to do. */

@@ -1,9 +1,5 @@
-import {
-  DEPLOYMENT_PROGRESS_DEFAULTS,
-  DeployRequestSchema,
-  type Deployment,
-  type Phase,
-} from '@greenlight/contracts';
+import { DeployRequestSchema, type Deployment, type Phase } from '@greenlight/contracts';
+import { deploymentRecord } from '@greenlight/fixtures';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import { POOL_VERDICT_GRACE_MS } from './lifecycle.constants';
 import { cachePrepEntries, phaseEntry } from './phase-entry.util';
@@ -27,34 +23,25 @@ const BLUE = {
 };
 
 function deployment(phase: Phase, overrides: Partial<Deployment> = {}): Deployment {
-  return {
+  return deploymentRecord(request, {
     id: ID,
-    service: 'chat',
-    request,
     phase,
-    paused: false,
     seq: 4,
     version: 3,
     fence: 9,
-    actor: 'user:alice',
     createdAt: new Date(NOW).toISOString(),
     updatedAt: new Date(NOW).toISOString(),
     stepIndex: null,
     weights: { blue: 0, green: 0 },
     routingVersion: null,
-    blue: null,
     green: {
       endpoints: [
         { replica: 0, url: 'http://127.0.0.1:9001' },
         { replica: 1, url: 'http://127.0.0.1:9002' },
       ],
     },
-    reason: null,
-    previousDeploymentId: null,
-    idempotencyKey: null,
-    ...DEPLOYMENT_PROGRESS_DEFAULTS,
     ...overrides,
-  };
+  });
 }
 
 function commands(entries: OutboxEntry[]) {
