@@ -12,29 +12,10 @@ import {
   type HaproxyConfigOptions,
   type ServiceName,
 } from '@greenlight/testing';
-// test/deploy is no Nx project: it may read the services' own config schemas, the truth.
-import { CacheManagerConfigSchema } from '../../services/cache-manager/src/config/cache-manager.config';
-import { DrainerConfigSchema } from '../../services/drainer/src/config/drainer.config';
-import { EvalRunnerConfigSchema } from '../../services/eval-runner/src/config/eval-runner.config';
-import { GatewayConfigSchema } from '../../services/gateway/src/config/gateway.config';
-import { HealthProberConfigSchema } from '../../services/health-prober/src/config/health-prober.config';
-import { OrchestratorConfigSchema } from '../../services/orchestrator/src/config/orchestrator.config';
-import { TrafficShifterConfigSchema } from '../../services/traffic-shifter/src/config/traffic-shifter.config';
+import { CONFIG_SCHEMAS, dockerfileEnv, readEnvFile, unknownVars } from './service-env.util';
 
 const root = findRepoRoot(__dirname);
 const DEPLOY = join(root, 'deploy');
-
-const CONFIG_SCHEMAS: Record<ServiceName, z.ZodObject> = {
-  orchestrator: OrchestratorConfigSchema,
-  'health-prober': HealthProberConfigSchema,
-  'eval-runner': EvalRunnerConfigSchema,
-  'traffic-shifter': TrafficShifterConfigSchema,
-  'cache-manager': CacheManagerConfigSchema,
-  drainer: DrainerConfigSchema,
-  gateway: GatewayConfigSchema,
-};
-/** Read by Node itself, not by a service's config. */
-const RUNTIME_VARS = ['NODE_ENV'];
 
 const HealthcheckSchema = z.object({
   test: z.array(z.string()).min(2),
@@ -108,16 +89,6 @@ function readCompose(): ComposeFile {
   return ComposeFileSchema.parse(parse(text, { merge: true }));
 }
 
-/** KEY=value lines (comments and blanks skipped), as docker compose and systemd read them. */
-function readEnvFile(path: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error} (refuses to start). */
 function interpolate(value: string, dotenv: Record<string, string>): string {
   return value.replace(
@@ -131,28 +102,10 @@ function interpolate(value: string, dotenv: Record<string, string>): string {
   );
 }
 
-/** The image's ENV instructions (`ENV A=1 \ B=2` included). */
-function dockerfileEnv(): Record<string, string> {
-  const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  const runtime = text.slice(text.lastIndexOf('\nFROM '));
-  return Object.fromEntries(
-    [...runtime.matchAll(/^ENV (.+)$/gm)].flatMap((m) =>
-      [...m[1]!.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((kv) => [kv[1]!, kv[2]!]),
-    ),
-  );
-}
-
 function envOf(service: ComposeService, dotenv: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, dotenv)]),
   );
-}
-
-function unknownVars(name: ServiceName, env: Record<string, string>): string[] {
-  const known = Object.keys(CONFIG_SCHEMAS[name].shape);
-  return Object.keys(env)
-    .filter((key) => !known.includes(key) && !RUNTIME_VARS.includes(key))
-    .map((key) => `${name}: ${key}`);
 }
 
 describe('deploy/docker-compose.yml', () => {
@@ -185,11 +138,11 @@ describe('deploy/docker-compose.yml', () => {
 
   it('gives every service only variables its config schema reads, and values it accepts', () => {
     const compose = readCompose();
-    const image = dockerfileEnv();
+    const image = dockerfileEnv(root);
 
     for (const name of SERVICE_NAMES) {
       const env = envOf(compose.services[name]!, dotenv);
-      expect(unknownVars(name, env)).toEqual([]);
+      expect(unknownVars(name, env).map((key) => `${name}: ${key}`)).toEqual([]);
       const config = loadConfig(CONFIG_SCHEMAS[name], { ...image, ...env }) as { HOST: string };
       // Bound to loopback, a service would pass its own healthcheck and be unreachable.
       expect({ name, host: config.HOST }).toEqual({ name, host: '0.0.0.0' });
@@ -262,7 +215,7 @@ describe('deploy/Dockerfile', () => {
     expect(text.match(/^FROM \S+/gm)).toEqual(['FROM node:20-slim', 'FROM node:20-slim']);
     expect(text).toMatch(/^RUN npm ci\b/m);
     expect(text).toMatch(/^RUN node scripts\/build\.mjs$/m);
-    expect(dockerfileEnv()).toMatchObject({ HOST: '0.0.0.0', NODE_ENV: 'production' });
+    expect(dockerfileEnv(root)).toMatchObject({ HOST: '0.0.0.0', NODE_ENV: 'production' });
   });
 });
 
@@ -275,7 +228,7 @@ describe('deploy/systemd environment files', () => {
     for (const name of SERVICE_NAMES) {
       const own = join(ENV_DIR, `${name}.env`);
       const env = { ...common, ...(existsSync(own) ? readEnvFile(own) : {}) };
-      expect(unknownVars(name, env)).toEqual([]);
+      expect(unknownVars(name, env).map((key) => `${name}: ${key}`)).toEqual([]);
       expect(() => loadConfig(CONFIG_SCHEMAS[name], env)).not.toThrow();
     }
   });

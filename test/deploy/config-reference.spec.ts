@@ -2,30 +2,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { z } from 'zod';
 import { findRepoRoot, SERVICE_NAMES, type ServiceName } from '@greenlight/testing';
-// docs/ is no Nx project: it may read the services' own config schemas, the truth.
-import { CacheManagerConfigSchema } from '../../services/cache-manager/src/config/cache-manager.config';
-import { DrainerConfigSchema } from '../../services/drainer/src/config/drainer.config';
-import { EvalRunnerConfigSchema } from '../../services/eval-runner/src/config/eval-runner.config';
-import { GatewayConfigSchema } from '../../services/gateway/src/config/gateway.config';
-import { HealthProberConfigSchema } from '../../services/health-prober/src/config/health-prober.config';
-import { OrchestratorConfigSchema } from '../../services/orchestrator/src/config/orchestrator.config';
-import { TrafficShifterConfigSchema } from '../../services/traffic-shifter/src/config/traffic-shifter.config';
+import { CONFIG_SCHEMAS } from './service-env.util';
 
 const root = findRepoRoot(__dirname);
 const DOC = join(root, 'docs', 'configuration.md');
 const SCRIPT = join(root, 'scripts', 'config-reference.mjs');
-
-const CONFIG_SCHEMAS: Record<ServiceName, z.ZodObject> = {
-  orchestrator: OrchestratorConfigSchema,
-  'health-prober': HealthProberConfigSchema,
-  'eval-runner': EvalRunnerConfigSchema,
-  'traffic-shifter': TrafficShifterConfigSchema,
-  'cache-manager': CacheManagerConfigSchema,
-  drainer: DrainerConfigSchema,
-  gateway: GatewayConfigSchema,
-};
 
 interface Row {
   name: string;

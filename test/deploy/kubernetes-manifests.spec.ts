@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { z } from 'zod';
 import { Gateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -14,30 +13,13 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { DEFAULT_PORTS, loadConfig } from '@greenlight/contracts';
-import { findRepoRoot, SERVICE_NAMES, type ServiceName } from '@greenlight/testing';
-// deploy/ is no Nx project: it may read the services' own config schemas, the truth.
-import { CacheManagerConfigSchema } from '../../services/cache-manager/src/config/cache-manager.config';
-import { DrainerConfigSchema } from '../../services/drainer/src/config/drainer.config';
-import { EvalRunnerConfigSchema } from '../../services/eval-runner/src/config/eval-runner.config';
-import { GatewayConfigSchema } from '../../services/gateway/src/config/gateway.config';
-import { HealthProberConfigSchema } from '../../services/health-prober/src/config/health-prober.config';
-import { OrchestratorConfigSchema } from '../../services/orchestrator/src/config/orchestrator.config';
+import { findRepoRoot, SERVICE_NAMES } from '@greenlight/testing';
+// test/deploy is no Nx project: it may read a service's own config schema.
 import { TrafficShifterConfigSchema } from '../../services/traffic-shifter/src/config/traffic-shifter.config';
+import { CONFIG_SCHEMAS, dockerfileEnv, readEnvFile, unknownVars } from './service-env.util';
 
 const root = findRepoRoot(__dirname);
 const KUBE = join(root, 'deploy', 'kubernetes');
-
-const CONFIG_SCHEMAS: Record<ServiceName, z.ZodObject> = {
-  orchestrator: OrchestratorConfigSchema,
-  'health-prober': HealthProberConfigSchema,
-  'eval-runner': EvalRunnerConfigSchema,
-  'traffic-shifter': TrafficShifterConfigSchema,
-  'cache-manager': CacheManagerConfigSchema,
-  drainer: DrainerConfigSchema,
-  gateway: GatewayConfigSchema,
-};
-/** Read by Node itself, not by a service's config. */
-const RUNTIME_VARS = ['NODE_ENV'];
 
 type Validatable = new (data: never) => { validate(): void };
 /** apiVersion/kind → its JSON-schema model; a kind missing here is a test failure. */
@@ -184,29 +166,6 @@ const matchLabels = (o: K8sObject): Record<string, string> => {
   return selector?.matchLabels ?? {};
 };
 
-/** KEY=value lines, as kustomize's secretGenerator reads an env file. */
-function readEnvFile(path: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
-/** The image's ENV instructions, when deploy/Dockerfile exists. */
-function dockerfileEnv(): Record<string, string> {
-  const path = join(root, 'deploy', 'Dockerfile');
-  if (!existsSync(path)) return {};
-  const text = readFileSync(path, 'utf8').replace(/\\\n\s*/g, ' ');
-  const runtime = text.slice(text.lastIndexOf('\nFROM '));
-  return Object.fromEntries(
-    [...runtime.matchAll(/^ENV (.+)$/gm)].flatMap((m) =>
-      [...m[1]!.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((kv) => [kv[1]!, kv[2]!]),
-    ),
-  );
-}
-
 /** What the manifests set for a container: ConfigMaps, then its env (secrets from the example). */
 function containerEnv(objects: K8sObject[], c: Container): Record<string, string> {
   const secrets = readEnvFile(join(KUBE, 'tokens.env.example'));
@@ -326,15 +285,12 @@ describe('deploy/kubernetes', () => {
     (_, objects, injected) => {
       for (const name of SERVICE_NAMES) {
         const env = containerEnv(objects, container(find(objects, 'Deployment', name)));
-        const known = Object.keys(CONFIG_SCHEMAS[name].shape);
-        const unknown = Object.keys(env).filter(
-          (key) => !known.includes(key) && !RUNTIME_VARS.includes(key),
-        );
+        const unknown = unknownVars(name, env);
         expect({ name, unknown }).toEqual({ name, unknown: [] });
 
         // The image's ENV (shared by every service) comes first; the manifests override it.
         const config = loadConfig(CONFIG_SCHEMAS[name], {
-          ...dockerfileEnv(),
+          ...dockerfileEnv(root),
           ...env,
           ...injected,
         }) as {
