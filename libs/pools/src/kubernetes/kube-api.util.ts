@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
 import { kubeApiUrl, type KubeClientConfig } from '@greenlight/contracts';
 
@@ -62,19 +61,6 @@ export function createHttpKubeApi(options: HttpKubeApiOptions): KubeApi {
       return { status: response.statusCode, body: parseJson(text) };
     },
   };
-}
-
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** The API server and credentials every pod gets from its service account. */
-export function createInClusterKubeApi(env: NodeJS.ProcessEnv = process.env): KubeApi {
-  const host = env['KUBERNETES_SERVICE_HOST'] ?? 'kubernetes.default.svc';
-  const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
-  return createHttpKubeApi({
-    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    token: () => readFileSync(join(SERVICE_ACCOUNT_DIR, 'token'), 'utf8').trim(),
-    ca: readFileSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt'), 'utf8'),
-  });
 }
 
 /** The API server a service's KUBE_* settings point at, or undefined when they point nowhere. */
