@@ -29,9 +29,10 @@ export function promptPrefixOf(messages: readonly PrefixMessage[]): PromptPrefix
   }
   const leading = messages.slice(0, lastUser >= 0 ? lastUser : Math.max(0, messages.length - 1));
   const total = leading.reduce((n, m) => n + m.content.length, 0);
-  const kept = cut(leading, MAX_PREFIX_CHARS);
   const aligned = Math.floor(Math.min(total, MAX_PREFIX_CHARS) / BLOCK_CHARS) * BLOCK_CHARS;
+  // On the gateway's request path: a prompt without a shared prefix costs nothing more.
   if (aligned === 0) return null;
+  const kept = cut(leading, MAX_PREFIX_CHARS);
   return { id: prefixId(cut(kept, aligned)), messages: kept, tokens: aligned / CHARS_PER_TOKEN };
 }
 
