@@ -28,5 +28,17 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e.setup.ts'],
     },
+    {
+      ...shared,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e.setup.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e.setup.ts'],
+    },
   ],
 };

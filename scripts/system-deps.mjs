@@ -11,6 +11,7 @@ const REQUIRED = {
   'redis-server': 'redis-server',
   haproxy: 'haproxy',
   promtool: 'prometheus',
+  chromium: 'chromium',
 };
 
 const SEARCH_PATH = [

@@ -24,8 +24,19 @@ export class ServiceKitModule {
       module: ServiceKitModule,
       imports: [
         TelemetryModule.forRoot({ component, logLevel: config.LOG_LEVEL }),
-        BusModule.forRoot({ servers: config.NATS_URL, component }),
-        StoreModule.forRoot({ url: config.REDIS_URL, connectionName: `greenlight-${component}` }),
+        BusModule.forRoot({
+          servers: config.NATS_URL,
+          component,
+          replicas: config.NATS_STREAM_REPLICAS,
+          ...(config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? '' } : {}),
+        }),
+        StoreModule.forRoot({
+          url: config.REDIS_URL,
+          connectionName: `greenlight-${component}`,
+          ...(config.REDIS_SENTINELS
+            ? { sentinels: config.REDIS_SENTINELS, sentinelName: config.REDIS_SENTINEL_NAME }
+            : {}),
+        }),
         TerminusModule,
       ],
       controllers: [HealthController],

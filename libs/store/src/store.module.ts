@@ -20,6 +20,9 @@ export interface StoreModuleOptions {
   url: string;
   /** Shows up in CLIENT LIST, so an operator sees which service holds which connection. */
   connectionName: string;
+  /** Sentinels as `host:port,host:port`: the client follows the primary they name. */
+  sentinels?: string;
+  sentinelName?: string;
 }
 
 const QUIT_TIMEOUT_MS = 1_000;
@@ -35,7 +38,7 @@ export class StoreModule implements OnApplicationShutdown {
     const providers = [
       {
         provide: REDIS_CLIENT,
-        useFactory: (): Redis => createRedisClient(options.url, options.connectionName),
+        useFactory: (): Redis => createRedisClient(options.url, options.connectionName, options),
       },
       DeploymentRepository,
       ServiceLock,

@@ -31,7 +31,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         TelemetryModule.forRoot({ component: 'gateway', logLevel: config.LOG_LEVEL }),
-        StoreModule.forRoot({ url: config.REDIS_URL, connectionName: 'greenlight-gateway' }),
+        StoreModule.forRoot({
+          url: config.REDIS_URL,
+          connectionName: 'greenlight-gateway',
+          ...(config.REDIS_SENTINELS
+            ? { sentinels: config.REDIS_SENTINELS, sentinelName: config.REDIS_SENTINEL_NAME }
+            : {}),
+        }),
         TerminusModule,
       ],
       controllers: [GatewayHealthController],

@@ -26,7 +26,9 @@ describe('loadConfig', () => {
   it('fills the defaults of an empty environment', () => {
     expect(loadConfig(GatewayConfigSchema, {})).toEqual({
       NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_STREAM_REPLICAS: 1,
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_SENTINEL_NAME: 'greenlight',
       HOST: '127.0.0.1',
       PORT: 8080,
       LOG_LEVEL: 'info',
@@ -42,6 +44,26 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({ PORT: 0, LOG_LEVEL: 'debug', NATS_URL: 'nats://10.0.0.5:4222' });
     expect(config).not.toHaveProperty('PATH');
+  });
+
+  it('accepts a NATS cluster as comma-separated URLs and names a bad one', () => {
+    const cluster = 'nats://10.0.0.1:4222,nats://10.0.0.2:4222, nats://10.0.0.3:4222';
+    expect(loadConfig(GatewayConfigSchema, { NATS_URL: cluster }).NATS_URL).toBe(cluster);
+    expect(
+      errorOf(() => loadConfig(GatewayConfigSchema, { NATS_URL: 'nats://a:4222,http://b' }))
+        .message,
+    ).toBe(
+      'invalid configuration: NATS_URL: must be a nats:// URL, or several separated by commas (a cluster)',
+    );
+  });
+
+  it('reads Redis Sentinels as host:port pairs', () => {
+    expect(
+      loadConfig(GatewayConfigSchema, { REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b:26379' }),
+    ).toMatchObject({ REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b:26379' });
+    expect(
+      errorOf(() => loadConfig(GatewayConfigSchema, { REDIS_SENTINELS: '10.0.0.1' })).message,
+    ).toMatch(/^invalid configuration: REDIS_SENTINELS: must be host:port pairs/);
   });
 
   it('treats an empty variable as unset', () => {

@@ -30,15 +30,39 @@ export const PortSchema = z
   .transform(Number)
   .refine((port) => port <= 65_535, PORT_MESSAGE);
 
+const NATS_URL_MESSAGE = 'must be a nats:// URL, or several separated by commas (a cluster)';
+const SENTINELS_MESSAGE =
+  'must be host:port pairs separated by commas, e.g. 10.0.0.1:26379,10.0.0.2:26379';
+
 export const BaseServiceConfigSchema = z.object({
-  /** NATS server (JetStream enabled) the service talks through. */
+  /** NATS server (JetStream enabled) the service talks through; a cluster's servers comma-separated. */
   NATS_URL: z
-    .url({ protocol: /^(nats|tls|ws|wss)$/, error: 'must be a nats:// URL' })
-    .default('nats://127.0.0.1:4222'),
-  /** Redis server that holds state. */
+    .string()
+    .default('nats://127.0.0.1:4222')
+    .refine(
+      (value) =>
+        value
+          .split(',')
+          .every((url) => /^(nats|tls|ws|wss):\/\/[^\s/]+(:\d{1,5})?\/?$/.test(url.trim())),
+      NATS_URL_MESSAGE,
+    ),
+  /** NATS user of this service (its subject permissions are set on the server); none when unset. */
+  NATS_USER: z.string().min(1).max(128).optional(),
+  /** Password of NATS_USER. Never logged. */
+  NATS_PASSWORD: z.string().min(1).max(1_024).optional(),
+  /** JetStream replication of the streams a service provisions: 3 on a three-node cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Redis server that holds state (with Sentinel: its password and database; the host is ignored). */
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' })
     .default('redis://127.0.0.1:6379'),
+  /** Redis Sentinels (host:port, comma-separated): the primary is asked of them and followed on failover. */
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, SENTINELS_MESSAGE)
+    .optional(),
+  /** Name of the primary the Sentinels watch. */
+  REDIS_SENTINEL_NAME: z.string().min(1).max(128).default('greenlight'),
   /** Interface the HTTP server (health, metrics, API) listens on. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Port of the HTTP server; `0` picks any free port. */

@@ -10,9 +10,22 @@ import {
  * A client that reconnects forever (capped backoff) but fails each call quickly while Redis is
  * down, so callers see an error instead of a hang.
  */
-export function createRedisClient(url: string, name: string): Redis {
+export function createRedisClient(
+  url: string,
+  name: string,
+  sentinel: { sentinels?: string; sentinelName?: string } = {},
+): Redis {
   const logger = new Logger(`Redis(${name})`);
   const client = new Redis(url, {
+    ...(sentinel.sentinels
+      ? {
+          sentinels: sentinel.sentinels.split(',').map((pair) => {
+            const at = pair.lastIndexOf(':');
+            return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
+          }),
+          name: sentinel.sentinelName ?? 'greenlight',
+        }
+      : {}),
     connectionName: name,
     lazyConnect: false,
     enableReadyCheck: true,

@@ -117,6 +117,9 @@ export class NatsLink implements OnApplicationShutdown {
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,
           reconnectJitter: 100,
+          ...(this.config.NATS_USER
+            ? { user: this.config.NATS_USER, pass: this.config.NATS_PASSWORD ?? '' }
+            : {}),
         });
         if (this.stopped) {
           await nc.close();
