@@ -7,6 +7,7 @@ import { DeploymentsModule } from './deployments/deployments.module';
 import { ControlModule } from './control/control.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { RoutesModule } from './routes/routes.module';
+import { StreamModule } from './stream/stream.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         ControlModule,
         RoutesModule,
         AuditModule,
+        StreamModule,
       ],
     };
   }

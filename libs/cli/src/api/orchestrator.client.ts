@@ -1,3 +1,4 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { request } from 'undici';
 import { CLI_ERRORS } from '../cli.constants';
 import { ApiError, ConnectionError } from './api.errors';
@@ -55,6 +56,54 @@ export class OrchestratorClient {
     return this.call('POST', `/v1/deployments/${encodeURIComponent(id)}/${action}`, {
       ...(reason ? { reason } : {}),
     });
+  }
+
+  /**
+   * Follows a deployment live (GET /v1/deployments/:id/stream): each server-sent event until
+   * the server closes the stream or `signal` aborts. Heartbeat comments are not yielded.
+   */
+  async *follow(id: string, signal?: AbortSignal): AsyncGenerator<EventSourceMessage> {
+    const url = `${this.base}/v1/deployments/${encodeURIComponent(id)}/stream`;
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        headers: {
+          accept: 'text/event-stream',
+          ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}),
+        },
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        // A stream is idle between events; the server's heartbeat comes every 15 s.
+        bodyTimeout: 0,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw new ConnectionError(CLI_ERRORS.unreachable(this.base, reasonOf(error)));
+    }
+    if (response.statusCode >= 400) {
+      const text = await response.body.text();
+      let errorBody: ErrorBody;
+      try {
+        errorBody = JSON.parse(text) as ErrorBody;
+      } catch {
+        errorBody = { message: text || undefined };
+      }
+      throw new ApiError(response.statusCode, errorBody);
+    }
+    const queue: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (message) => queue.push(message) });
+    // A multi-byte character may be split across chunks.
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) {
+        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+        while (queue.length > 0) yield queue.shift()!;
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw new ConnectionError(CLI_ERRORS.unreachable(this.base, reasonOf(error)));
+    }
   }
 
   private async call<T>(

@@ -7,5 +7,6 @@ import { AuditService } from './audit.service';
   imports: [DeploymentsModule],
   controllers: [AuditController],
   providers: [AuditService],
+  exports: [AuditService],
 })
 export class AuditModule {}
