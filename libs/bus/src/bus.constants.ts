@@ -11,6 +11,12 @@ export const NAK_MAX_DELAY_MS = 30_000;
 export const ACK_WAIT_MS = 10_000;
 /** Messages pulled ahead of handling per consumer: each one waits out ACK_WAIT_MS if the process dies. */
 export const PULL_BATCH = 16;
+/**
+ * How long one pull request waits for messages. A pull whose consumer leader died (a NATS node
+ * lost) is noticed only when it expires, so this bounds the stall; an idle consumer pulls again
+ * this often.
+ */
+export const PULL_EXPIRES_MS = 5_000;
 /** A new event consumer starts this far back, so events published while services boot side by side are not missed. */
 export const EVENT_CONSUMER_LOOKBACK_MS = 5 * 60_000;
 

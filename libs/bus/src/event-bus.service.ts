@@ -144,14 +144,24 @@ export class EventBus {
       if (wanted === 0) return out;
       const consumer = await this.js.consumers.get(stream, info.name);
       const messages = await consumer.fetch({ max_messages: wanted, expires: 5_000 });
+      let seen = 0;
       for await (const m of messages) {
+        seen += 1;
+        let data: T;
+        try {
+          data = codec.decode(m.data) as T;
+        } catch {
+          // Bytes that are not JSON (published by a misbehaving client) are no one's event.
+          if (seen >= wanted) break;
+          continue;
+        }
         out.push({
           streamSeq: m.seq,
           subject: m.subject,
           time: new Date(Math.floor(m.info.timestampNanos / 1e6)).toISOString(),
-          data: codec.decode(m.data) as T,
+          data,
         });
-        if (out.length >= wanted) break;
+        if (seen >= wanted) break;
       }
       return out;
     } finally {

@@ -20,6 +20,7 @@ import {
   NAK_BASE_DELAY_MS,
   NAK_MAX_DELAY_MS,
   PULL_BATCH,
+  PULL_EXPIRES_MS,
 } from './bus.constants';
 import type { BusMetrics } from './bus.metrics';
 import type { BusOptions } from './bus.options';
@@ -98,7 +99,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     await this.ensureConsumer(jsm, stream, durable, subject);
     const consumer = await this.nc.jetstream().consumers.get(stream, durable);
     const concurrency = Math.max(1, options.concurrency ?? 1);
-    const messages = await consumer.consume({ max_messages: Math.max(PULL_BATCH, concurrency) });
+    const messages = await consumer.consume({
+      max_messages: Math.max(PULL_BATCH, concurrency),
+      expires: PULL_EXPIRES_MS,
+    });
     this.subscriptions.push(messages);
     this.loops.push(
       (async () => {

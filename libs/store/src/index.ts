@@ -8,3 +8,4 @@ export * from './timers/timer-store.service';
 export * from './pools/pool.repository';
 export * from './redis/redis-client.util';
 export * from './redis/redis-health.indicator';
+export * from './redis/replication.util';

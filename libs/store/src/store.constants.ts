@@ -39,6 +39,12 @@ export const REDIS_MAX_RETRIES_PER_REQUEST = 2;
 export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 export const REDIS_HEALTH_TIMEOUT_MS = 1_000;
 export const REDIS_HEALTH_KEY = 'redis';
+/** How long a write waits for a replica's acknowledgement (WAIT 1) under Sentinel. */
+export const REDIS_REPLICA_ACK_TIMEOUT_MS = 500;
+/** After a WAIT found no replica, writes go unconfirmed this long before the next try. */
+export const REDIS_REPLICA_RECHECK_MS = 5_000;
+/** Ask a sentinel no longer than this before trying the next one. */
+export const REDIS_SENTINEL_COMMAND_TIMEOUT_MS = 1_000;
 
 export const STORE_ERRORS = {
   notFound: (id: string) => `deployment ${id} not found`,
@@ -50,4 +56,8 @@ export const STORE_ERRORS = {
   redisNotReady: (status: string) => `redis connection is ${status}`,
   redisPingTimeout: (ms: number) => `redis did not answer PING within ${ms} ms`,
   unexpectedScriptReply: (script: string) => `unexpected reply from store script ${script}`,
+  notReplicated:
+    'redis primary changed before a replica confirmed the write: its outcome is unknown, retry',
+  noReplica: (ms: number) =>
+    `no redis replica acknowledged a write within ${ms} ms: writes rest on the primary alone until one is back`,
 } as const;

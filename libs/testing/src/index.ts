@@ -4,3 +4,4 @@ export * from './servers';
 export * from './stack';
 export * from './simulator';
 export * from './haproxy';
+export * from './cluster';

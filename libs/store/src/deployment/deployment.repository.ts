@@ -7,6 +7,7 @@ import {
   STORE_ERRORS,
   STORE_KEYS,
 } from '../store.constants';
+import { replicated } from '../redis/replication.util';
 import { NotFoundError, StaleVersionError } from '../store.errors';
 import { defineDeploymentScripts } from './deployment.scripts';
 import type {
@@ -29,23 +30,25 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
   async create(input: CreateDeploymentInput<T>): Promise<CreateDeploymentResult<T>> {
     const { record, idempotencyKey, lock } = input;
     const events = serializeEvents(input.outbox);
-    const reply = await this.redis.glCreateDeployment(
-      STORE_KEYS.deployment(record.id),
-      STORE_KEYS.idempotency(idempotencyKey ?? ''),
-      STORE_KEYS.lock(record.service),
-      STORE_KEYS.fence(record.service),
-      STORE_KEYS.deployments,
-      STORE_KEYS.serviceDeployments(record.service),
-      STORE_KEYS.outbox(record.id),
-      STORE_KEYS.outboxPending,
-      record.id,
-      // With the lock the script writes the fence; drop any the caller carried over.
-      JSON.stringify(lock ? { ...record, fence: undefined } : record),
-      idempotencyKey === null ? '0' : '1',
-      lock ? '1' : '0',
-      Date.now(),
-      IDEMPOTENCY_TTL_SECONDS,
-      ...events,
+    const reply = await replicated(this.redis, () =>
+      this.redis.glCreateDeployment(
+        STORE_KEYS.deployment(record.id),
+        STORE_KEYS.idempotency(idempotencyKey ?? ''),
+        STORE_KEYS.lock(record.service),
+        STORE_KEYS.fence(record.service),
+        STORE_KEYS.deployments,
+        STORE_KEYS.serviceDeployments(record.service),
+        STORE_KEYS.outbox(record.id),
+        STORE_KEYS.outboxPending,
+        record.id,
+        // With the lock the script writes the fence; drop any the caller carried over.
+        JSON.stringify(lock ? { ...record, fence: undefined } : record),
+        idempotencyKey === null ? '0' : '1',
+        lock ? '1' : '0',
+        Date.now(),
+        IDEMPOTENCY_TTL_SECONDS,
+        ...events,
+      ),
     );
     const [status, first, second] = reply;
     if (status === 'created' && first !== undefined) {
@@ -89,14 +92,16 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
    */
   async update(next: T, expectedVersion: number, outbox: object[] = []): Promise<T> {
     const stored = { ...next, version: expectedVersion + 1 };
-    const reply = await this.redis.glUpdateDeployment(
-      STORE_KEYS.deployment(next.id),
-      STORE_KEYS.outbox(next.id),
-      STORE_KEYS.outboxPending,
-      expectedVersion,
-      JSON.stringify(stored),
-      next.service,
-      ...serializeEvents(outbox),
+    const reply = await replicated(this.redis, () =>
+      this.redis.glUpdateDeployment(
+        STORE_KEYS.deployment(next.id),
+        STORE_KEYS.outbox(next.id),
+        STORE_KEYS.outboxPending,
+        expectedVersion,
+        JSON.stringify(stored),
+        next.service,
+        ...serializeEvents(outbox),
+      ),
     );
     const [status, detail] = reply;
     switch (status) {
@@ -121,11 +126,8 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
 
   /** Removes the event once published; only the head, so events leave in order. */
   async ackOutbox(id: string, eventId: string): Promise<boolean> {
-    const acked = await this.redis.glAckOutbox(
-      STORE_KEYS.outbox(id),
-      STORE_KEYS.outboxPending,
-      id,
-      eventId,
+    const acked = await replicated(this.redis, () =>
+      this.redis.glAckOutbox(STORE_KEYS.outbox(id), STORE_KEYS.outboxPending, id, eventId),
     );
     return acked === 1;
   }
@@ -139,22 +141,26 @@ export class DeploymentRepository<T extends StoredRecord = StoredRecord> {
    * before, across deployments and orchestrator replicas, so the data plane can refuse stale ones.
    */
   async nextRoutingVersion(service: string): Promise<number> {
-    return this.redis.incr(STORE_KEYS.routingVersion(service));
+    return replicated(this.redis, () => this.redis.incr(STORE_KEYS.routingVersion(service)));
   }
 
   /** Moves a service's routing versions past `applied` (a version the data plane already has). */
   async raiseRoutingVersion(service: string, applied: number): Promise<void> {
-    await this.redis.eval(
-      "if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end",
-      1,
-      STORE_KEYS.routingVersion(service),
-      applied,
+    await replicated(this.redis, () =>
+      this.redis.eval(
+        "if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end",
+        1,
+        STORE_KEYS.routingVersion(service),
+        applied,
+      ),
     );
   }
 
   /** Releases the service lock only if `id` still holds it with `fence`. */
   async releaseLock(service: string, id: string, fence: number): Promise<boolean> {
-    const released = await this.redis.glReleaseLock(STORE_KEYS.lock(service), id, fence);
+    const released = await replicated(this.redis, () =>
+      this.redis.glReleaseLock(STORE_KEYS.lock(service), id, fence),
+    );
     return released === 1;
   }
 }

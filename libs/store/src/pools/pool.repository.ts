@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { replicated } from '../redis/replication.util';
 import { REDIS_CLIENT, STORE_KEYS } from '../store.constants';
 
 export type PoolEntryState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -39,12 +40,14 @@ export class PoolRepository<R = unknown> {
    * or the entry that holds it (a live pool of that release, possibly this very deployment's).
    */
   async claim(entry: PoolEntry<R>): Promise<PoolEntry<R> | null> {
-    const holder = (await this.redis.eval(
-      CLAIM_SCRIPT,
-      1,
-      STORE_KEYS.pools,
-      poolKey(entry.service, entry.release),
-      JSON.stringify(entry),
+    const holder = (await replicated(this.redis, () =>
+      this.redis.eval(
+        CLAIM_SCRIPT,
+        1,
+        STORE_KEYS.pools,
+        poolKey(entry.service, entry.release),
+        JSON.stringify(entry),
+      ),
     )) as string | null;
     return holder ? (JSON.parse(holder) as PoolEntry<R>) : null;
   }
@@ -56,10 +59,12 @@ export class PoolRepository<R = unknown> {
 
   async put(entry: PoolEntry<R>): Promise<void> {
     const stored = { ...entry, updatedAt: new Date().toISOString() };
-    await this.redis.hset(
-      STORE_KEYS.pools,
-      poolKey(entry.service, entry.release),
-      JSON.stringify(stored),
+    await replicated(this.redis, () =>
+      this.redis.hset(
+        STORE_KEYS.pools,
+        poolKey(entry.service, entry.release),
+        JSON.stringify(stored),
+      ),
     );
   }
 

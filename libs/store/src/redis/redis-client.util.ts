@@ -4,11 +4,22 @@ import {
   REDIS_CONNECT_TIMEOUT_MS,
   REDIS_MAX_RECONNECT_DELAY_MS,
   REDIS_MAX_RETRIES_PER_REQUEST,
+  REDIS_SENTINEL_COMMAND_TIMEOUT_MS,
 } from '../store.constants';
+import { trackReplication } from './replication.util';
+
+/** Reconnect and resend: the node we write to was demoted to a replica, the new primary takes it. */
+const RECONNECT_AND_RESEND = 2;
 
 /**
  * A client that reconnects forever (capped backoff) but fails each call quickly while Redis is
  * down, so callers see an error instead of a hang.
+ *
+ * With Sentinels it asks them for the primary on every (re)connect, checks the node really is
+ * primary, listens for their +switch-master (a failover moves it at once, even when the old
+ * primary is alive but demoted), and treats READONLY as "reconnect to the new primary".
+ * Calls made during the failover fail fast and are retried by the caller (a NAKed message, a
+ * 503); writes are confirmed on a replica (see replicated()).
  */
 export function createRedisClient(
   url: string,
@@ -24,8 +35,12 @@ export function createRedisClient(
             return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
           }),
           name: sentinel.sentinelName ?? 'greenlight',
+          failoverDetector: true,
+          sentinelCommandTimeout: REDIS_SENTINEL_COMMAND_TIMEOUT_MS,
         }
       : {}),
+    reconnectOnError: (error: Error) =>
+      error.message.startsWith('READONLY') ? RECONNECT_AND_RESEND : false,
     connectionName: name,
     lazyConnect: false,
     enableReadyCheck: true,
@@ -33,6 +48,7 @@ export function createRedisClient(
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, REDIS_MAX_RECONNECT_DELAY_MS),
   });
+  trackReplication(client);
   // Log once per outage, not on every reconnect attempt.
   let healthy = true;
   client.on('error', (error: Error) => {

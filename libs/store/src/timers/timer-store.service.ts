@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { replicated } from '../redis/replication.util';
 import { DEFAULT_CLAIM_LIMIT, REDIS_CLIENT, STORE_KEYS } from '../store.constants';
 import { defineTimerScripts } from './timer.scripts';
 
@@ -30,11 +31,15 @@ export class TimerStore {
   /** Idempotent: scheduling an existing id replaces its due time and payload. */
   async schedule(timerId: string, dueAt: number, payload: object): Promise<void> {
     const stored: StoredTimer = { dueAt, payload };
-    await this.redis.glScheduleTimer(...TIMER_KEYS, timerId, dueAt, JSON.stringify(stored));
+    await replicated(this.redis, () =>
+      this.redis.glScheduleTimer(...TIMER_KEYS, timerId, dueAt, JSON.stringify(stored)),
+    );
   }
 
   async cancel(timerId: string): Promise<boolean> {
-    return (await this.redis.glCancelTimer(...TIMER_KEYS, timerId)) === 1;
+    return (
+      (await replicated(this.redis, () => this.redis.glCancelTimer(...TIMER_KEYS, timerId))) === 1
+    );
   }
 
   async get(timerId: string): Promise<Timer | null> {
@@ -54,7 +59,9 @@ export class TimerStore {
 
   /** Deletes a claimed timer once handled; false if it was rescheduled or cancelled meanwhile. */
   async complete(timerId: string): Promise<boolean> {
-    return (await this.redis.glCompleteTimer(...TIMER_KEYS, timerId)) === 1;
+    return (
+      (await replicated(this.redis, () => this.redis.glCompleteTimer(...TIMER_KEYS, timerId))) === 1
+    );
   }
 }
 
