@@ -73,6 +73,10 @@ export const contractErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return REQUIRED_MESSAGE;
+      // JSON's 1e309 parses to Infinity: name it rather than calling it "a fraction".
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) {
+        return `must be a finite number, got ${issue.input}`;
+      }
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
       return `must be ${expected}, got ${describeInput(issue.input)}`;
     }

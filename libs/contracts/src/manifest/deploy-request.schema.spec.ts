@@ -430,3 +430,43 @@ describe('ParsedDeployRequestSchema', () => {
     });
   });
 });
+
+describe('DeployRequestSchema against hostile input (found by test/fuzz)', () => {
+  it.each([
+    [
+      'a NUL byte in the model id',
+      (r: Draft) => (r.release.model = { id: 'llama\u0000' }),
+      'release.model.id',
+    ],
+    [
+      'a newline in the template id',
+      (r: Draft) => (r.release.template.id = 'a\nb'),
+      'release.template.id',
+    ],
+    ['".." as the release version', (r: Draft) => (r.release.version = '..'), 'release.version'],
+    [
+      'a NUL byte in the eval suite path',
+      (r: Draft) => (r.strategy = { eval: { suite: 'evals/a\u0000.yaml' } }),
+      'strategy.eval.suite',
+    ],
+    [
+      'a NUL byte in the pool command',
+      (r: Draft) => (r.pool.command = 'sim --port {port}\u0000x'),
+      'pool.command',
+    ],
+    [
+      'a 1 MiB environment value',
+      (r: Draft) => (r.pool.env = { A: 'x'.repeat(1024 * 1024) }),
+      'pool.env.A',
+    ],
+  ])('rejects %s at its path', (_name, change, path) => {
+    expect(issuesOf(mutated(change)).map((i) => i.path)).toEqual([path]);
+  });
+
+  it('names 1e309 (Infinity over JSON) as what it is, not "a fraction"', () => {
+    const issues = issuesOf(mutated((r) => (r.pool.replicas = Infinity)));
+    expect(issues).toEqual([
+      { path: 'pool.replicas', message: 'must be a finite number, got Infinity' },
+    ]);
+  });
+});

@@ -10,6 +10,10 @@ export const ABSOLUTE_PATH_MESSAGE = 'must be a relative path, not an absolute o
 export const PORT_PLACEHOLDER_MESSAGE = 'must contain the "{port}" placeholder';
 export const LAST_STEP_MESSAGE = 'the last step must have weight 100';
 export const SHA256_MESSAGE = 'must be a sha256 digest (64 hex characters)';
+export const CONTROL_CHARS_MESSAGE = 'must not contain control characters';
+export const NUL_MESSAGE = 'must not contain NUL characters';
+/** Longest argv entry or environment value a process may be handed (Linux refuses > 128 KiB). */
+export const PROCESS_TEXT_MAX = 32 * 1024;
 
 export const TEMPLATE_MAX_BYTES = 1024 * 1024;
 
@@ -18,6 +22,23 @@ export function sha256Hex(content: string): string {
 }
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** A name, id or version: it ends up in logs, file names and command lines, so no control characters. */
+export function labelSchema(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL_CHARS.test(s), CONTROL_CHARS_MESSAGE);
+}
+
+/** Text handed to a process (argv, environment): bounded, and never a NUL, which the OS cannot pass. */
+export const ProcessTextSchema = z
+  .string()
+  .max(PROCESS_TEXT_MAX)
+  .refine((s) => !s.includes('\u0000'), NUL_MESSAGE);
 
 export const Sha256Schema = z
   .string()
@@ -29,6 +50,7 @@ export const RelativePathSchema = z
   .string()
   .min(1)
   .max(1024)
+  .refine((p) => !CONTROL_CHARS.test(p), CONTROL_CHARS_MESSAGE)
   .refine((p) => !/^([/\\]|[A-Za-z]:)/.test(p), ABSOLUTE_PATH_MESSAGE)
   .refine((p) => !p.split(/[/\\]/).includes('..'), PATH_TRAVERSAL_MESSAGE);
 
@@ -41,20 +63,24 @@ export const HttpUrlSchema = z.url({
 
 export const ReleaseVersionSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of letters, digits, ".", "_" and "-"');
+  // Starts with a letter or digit: "." and ".." would name directories when used in a path.
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'must be 1-64 characters of letters, digits, ".", "_" and "-", starting with a letter or digit',
+  );
 
 const releaseShape = {
   version: ReleaseVersionSchema,
   model: z.strictObject({
-    id: z.string().min(1).max(200),
-    revision: z.string().min(1).max(200).optional(),
+    id: labelSchema(200),
+    revision: labelSchema(200).optional(),
   }),
   tokenizer: z.strictObject({ sha256: Sha256Schema }).optional(),
   engine: z
     .strictObject({
-      name: z.string().min(1).max(100),
-      version: z.string().min(1).max(100).optional(),
-      args: z.array(z.string()).max(256).default([]),
+      name: labelSchema(100),
+      version: labelSchema(100).optional(),
+      args: z.array(ProcessTextSchema).max(256).default([]),
     })
     .optional(),
   sampling: z
@@ -65,13 +91,13 @@ const releaseShape = {
     })
     .optional(),
   systemPrompt: z.string().max(TEMPLATE_MAX_BYTES).optional(),
-  adapters: z.array(z.string().min(1).max(200)).max(64).optional(),
-  quantization: z.string().min(1).max(100).optional(),
-  embeddingModel: z.string().min(1).max(200).optional(),
-  hardware: z.string().min(1).max(200).optional(),
+  adapters: z.array(labelSchema(200)).max(64).optional(),
+  quantization: labelSchema(100).optional(),
+  embeddingModel: labelSchema(200).optional(),
+  hardware: labelSchema(200).optional(),
 };
 
-const templateIdSchema = z.string().min(1).max(200);
+const templateIdSchema = labelSchema(200);
 
 /** Wire form (REST, NATS): the template travels inline and its digest is checked here. */
 export const TemplateContentSchema = z
@@ -131,11 +157,12 @@ export const ProcessPoolSchema = z.strictObject({
     .string()
     .min(1)
     .max(4096)
+    .refine((c) => !c.includes('\u0000'), NUL_MESSAGE)
     .refine((c) => c.includes('{port}'), PORT_PLACEHOLDER_MESSAGE),
   env: z
     .record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
-      z.string(),
+      ProcessTextSchema,
     )
     .optional(),
   stopTimeout: stopTimeoutSchema,

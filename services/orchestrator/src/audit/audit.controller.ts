@@ -62,7 +62,8 @@ export class AuditController {
 }
 
 function parseSince(since: string): number | Date {
-  if (/^\d+$/.test(since)) return Number(since);
+  // A cursor past what a stream sequence can be is a bad request, not an unreachable NATS.
+  if (/^\d+$/.test(since) && Number.isSafeInteger(Number(since))) return Number(since);
   const time = new Date(since);
   if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(since)) {
     throw new BadRequestException(

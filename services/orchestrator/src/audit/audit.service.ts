@@ -2,6 +2,7 @@ import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { EventBus, type ReadOptions } from '@greenlight/bus';
 import {
   deploymentEventsFilter,
+  EnvelopeSchema,
   serviceEventsFilter,
   SUBJECTS,
   type Envelope,
@@ -23,7 +24,10 @@ export class AuditService {
 
   async deploymentEvents(deploymentId: string): Promise<Envelope[]> {
     const stored = await this.read(deploymentEventsFilter(deploymentId), { limit: 10_000 });
-    return stored.map((m) => m.data).sort((a, b) => a.seq - b.seq || a.at.localeCompare(b.at));
+    return stored
+      .map((m) => m.data)
+      .filter(isEnvelope)
+      .sort((a, b) => a.seq - b.seq || a.at.localeCompare(b.at));
   }
 
   /** Events of one service (or all), after a stream cursor or since a time. */
@@ -39,7 +43,9 @@ export class AuditService {
       ...(query.since instanceof Date ? { sinceTime: query.since } : {}),
     });
     return {
-      items: stored.map((m) => ({ ...m.data, streamSeq: m.streamSeq })),
+      items: stored
+        .filter((m) => isEnvelope(m.data))
+        .map((m) => ({ ...m.data, streamSeq: m.streamSeq })),
       cursor: stored.at(-1)?.streamSeq ?? (typeof query.since === 'number' ? query.since : null),
     };
   }
@@ -52,4 +58,12 @@ export class AuditService {
       throw new ServiceUnavailableException(`${AUDIT_UNAVAILABLE}: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * Anyone who may publish on greenlight.evt.> can put a message there that is no event (a bare
+ * number, a list): the audit log shows events only, rather than failing on such a message.
+ */
+function isEnvelope(data: unknown): data is Envelope {
+  return EnvelopeSchema.safeParse(data).success;
 }

@@ -14,7 +14,8 @@ export function assertServiceName(service: string | undefined): void {
 }
 
 export function parseLimit(value: string | undefined, fallback: number, max: number): number {
-  const n = value === undefined ? fallback : Number(value);
+  // Digits only: Number() would also take "1e3", "0x10" and " 5 ".
+  const n = value === undefined ? fallback : /^\d{1,9}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new BadRequestException(`limit must be an integer from 1 to ${max}`);
   }

@@ -4,6 +4,7 @@ import { OnJetStream } from '@greenlight/bus';
 import {
   COMMAND_MESSAGE_SCHEMAS,
   commandTypeFilter,
+  SUBJECTS,
   type CommandMessage,
 } from '@greenlight/contracts';
 import { ControlService } from './control.service';
@@ -22,6 +23,8 @@ export class ControlHandler {
    */
   @OnJetStream(commandTypeFilter('deployment.control'), {
     schema: COMMAND_MESSAGE_SCHEMAS['deployment.control'],
+    rejectSubject: SUBJECTS.commandRejected,
+    rejectType: 'command.rejected',
   })
   async onControl(@Payload() command: CommandMessage<'deployment.control'>): Promise<void> {
     const outcome = await this.control.apply(

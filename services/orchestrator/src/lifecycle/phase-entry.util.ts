@@ -362,24 +362,28 @@ export function needsRouting(entering: Deployment): boolean {
   return targetWeights(entering) !== null;
 }
 
-/** The split a phase asks the data plane for, or null when it already has it. */
-export function targetWeights(deployment: Deployment): TrafficWeights | null {
-  const { steps } = deployment.request.strategy;
+/** The split a deployment's phase asks the data plane for (null: the phase has none of its own). */
+export function askedWeights(deployment: Deployment): TrafficWeights | null {
   switch (deployment.phase) {
     case 'Canary':
     case 'Ramping': {
-      const step = steps[deployment.stepIndex ?? 0];
+      const step = deployment.request.strategy.steps[deployment.stepIndex ?? 0];
       return step ? { blue: 100 - step.weight, green: step.weight } : null;
     }
     case 'Promoted':
-      return deployment.weights.green === 100 && deployment.weights.blue === 0
-        ? null
-        : { blue: 0, green: 100 };
+      return { blue: 0, green: 100 };
     case 'RollingBack':
       return { blue: 100, green: 0 };
     default:
       return null;
   }
+}
+
+/** The split a phase asks the data plane for, or null when it already has it. */
+export function targetWeights(deployment: Deployment): TrafficWeights | null {
+  // A first deployment is at 100 % already when it is promoted.
+  if (deployment.phase === 'Promoted' && deployment.weights.green === 100) return null;
+  return askedWeights(deployment);
 }
 
 /**

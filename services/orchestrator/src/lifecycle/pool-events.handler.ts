@@ -67,8 +67,16 @@ export class PoolEventsHandler {
    */
   @OnJetStream(eventTypeFilter('pool.failed'), { schema: eventEnvelopeSchema('pool.failed') })
   async onFailed(@Payload() event: EventEnvelope<'pool.failed'>): Promise<void> {
-    const { stage, reason } = event.data;
+    const { stage, reason, release } = event.data;
     const current = await this.lifecycle.get(event.deploymentId);
+    // Only green's failure is this deployment's: a report naming another release (blue's, or a
+    // forged one) must not roll green back or fail it.
+    if (current && release !== current.request.release.version) {
+      this.log.warn(
+        `pool report for ${event.deploymentId} names release ${release}, not green's ${current.request.release.version}: ignored`,
+      );
+      return;
+    }
     // While green serves a share of users, a dead replica is a failed canary: blue takes it all back.
     const outcome =
       current && (current.phase === 'Canary' || current.phase === 'Ramping')

@@ -10,7 +10,7 @@ import {
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import type { OutboxEntry } from '../deployments/outbox.util';
 import { LIFECYCLE_REASONS } from './lifecycle.constants';
-import { analysisStart, clockTimer } from './phase-entry.util';
+import { analysisStart, askedWeights, clockTimer } from './phase-entry.util';
 import { LifecycleService } from './lifecycle.service';
 
 /** The data plane confirmed a routing change: bake the step, or finish the rollback. */
@@ -31,6 +31,11 @@ export class TrafficEventsHandler {
     const { version, weights } = event.data;
     const recorded = await this.lifecycle.amend(event.deploymentId, (current) => {
       if (current.routingVersion !== version) return null;
+      const asked = askedWeights(current);
+      if (asked && (asked.blue !== weights.blue || asked.green !== weights.green)) {
+        // Not the split this phase asked for under that version: a forged or corrupted report.
+        return null;
+      }
       if (current.weights.blue === weights.blue && current.weights.green === weights.green) {
         return null; // already recorded: a redelivery, or a split that did not change
       }
@@ -39,6 +44,13 @@ export class TrafficEventsHandler {
     });
     const deployment = recorded ?? (await this.lifecycle.get(event.deploymentId));
     if (!deployment || deployment.routingVersion !== version) return;
+    const asked = askedWeights(deployment);
+    if (asked && (asked.blue !== weights.blue || asked.green !== weights.green)) {
+      this.log.warn(
+        `routing ${version} of ${event.deploymentId} reported as blue ${weights.blue} % / green ${weights.green} %, but ${deployment.phase} asked for blue ${asked.blue} % / green ${asked.green} %: ignored`,
+      );
+      return;
+    }
     this.log.log(`routing ${version} confirmed: blue ${weights.blue} %, green ${weights.green} %`);
 
     if (deployment.phase === 'RollingBack' && weights.blue === 100) {
