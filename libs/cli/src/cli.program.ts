@@ -4,6 +4,7 @@ import { eventsCommand } from './commands/events.command';
 import { controlCommand } from './commands/control.command';
 import { statusCommand } from './commands/status.command';
 import { upCommand } from './commands/up.command';
+import { watchCommand } from './commands/watch.command';
 import { processIo, type CliIo } from './commands/command.util';
 
 export function buildProgram(io: CliIo = processIo): Command {
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .addCommand(upCommand(io))
     .addCommand(deployCommand(io))
     .addCommand(statusCommand(io))
+    .addCommand(watchCommand(io))
     .addCommand(eventsCommand(io))
     .addCommand(controlCommand('promote', io))
     .addCommand(controlCommand('pause', io))
