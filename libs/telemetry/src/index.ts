@@ -1,5 +1,6 @@
 export * from './log-context';
 export * from './logger.util';
+export * from './redact.util';
 export * from './metrics.util';
 export * from './metrics.controller';
 export * from './telemetry.constants';

@@ -1,22 +1,6 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { currentLogContext } from './log-context';
-
-/**
- * Paths that may hold secrets. pino replaces them before a line is written, so a token or
- * password never reaches a log sink even when a whole request or config object is logged.
- */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  '*.token',
-  '*.password',
-  '*.secret',
-  'token',
-  'password',
-  'config.GREENLIGHT_OPERATOR_TOKENS',
-  'config.GREENLIGHT_VIEWER_TOKENS',
-];
+import { REDACTED, REDACTED_PATHS, redactText } from './redact.util';
 
 export function loggerOptions(component: string, level = 'info'): LoggerOptions {
   return {
@@ -24,7 +8,16 @@ export function loggerOptions(component: string, level = 'info'): LoggerOptions 
     base: { component },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: REDACTED },
+    // Messages are free text: a connection string with a password in it is cut there too.
+    hooks: {
+      logMethod(args, method) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)) as typeof args,
+        );
+      },
+    },
     mixin: () => ({ ...currentLogContext() }),
   };
 }

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { MetricsController } from './metrics.controller';
 import { createMetricsRegistry } from './metrics.util';
 import { loggerOptions } from './logger.util';
+import { redactUrl } from './redact.util';
 import { METRICS_REGISTRY, TELEMETRY_OPTIONS } from './telemetry.constants';
 
 export interface TelemetryOptions {
@@ -25,7 +26,10 @@ export class TelemetryModule {
             customLogLevel: (_req, res, error) =>
               error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
             serializers: {
-              req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+              req: (req: { method: string; url: string }) => ({
+                method: req.method,
+                url: redactUrl(req.url),
+              }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
           },

@@ -5,3 +5,4 @@ export * from './stack';
 export * from './simulator';
 export * from './haproxy';
 export * from './cluster';
+export * from './nats-auth';

@@ -90,13 +90,19 @@ async function startServer(spec: ServerSpec, options: StartServerOptions): Promi
   return handle;
 }
 
+export interface StartNatsServerOptions extends StartServerOptions {
+  /** A nats-server config file (accounts, users, permissions); the flags below override its listen/store. */
+  configFile?: string;
+}
+
 /** nats-server with JetStream (file storage in its own directory) on a loopback port. */
-export function startNatsServer(options: StartServerOptions = {}): Promise<ServerHandle> {
+export function startNatsServer(options: StartNatsServerOptions = {}): Promise<ServerHandle> {
+  const config = options.configFile ? ['-c', options.configFile] : [];
   return startServer(
     {
       name: 'nats-server',
       command: process.env['NATS_SERVER_BIN'] ?? findBinary('nats-server'),
-      args: (port, dir) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
+      args: (port, dir) => [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
       ready: /Server is ready/,
       url: (port) => `nats://127.0.0.1:${port}`,
     },

@@ -72,12 +72,17 @@ describe('AuthGuard', () => {
   });
   afterAll(() => app.close());
 
-  const call = async (method: string, path: string, token?: string) => {
+  const call = async (method: string, path: string, token?: string, header?: string) => {
+    const authorization = header ?? (token === undefined ? undefined : `Bearer ${token}`);
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      headers: authorization === undefined ? {} : { authorization },
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      challenge: response.headers.get('www-authenticate'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
 
   it.each([
@@ -106,6 +111,16 @@ describe('AuthGuard', () => {
     );
     expect(missing.body['message']).toMatch(/missing bearer token/);
   });
+
+  it.each([['Basic b3BlcmF0b3I6c2VjcmV0'], ['Bearer'], [`Bearer ${VIEWER} ${VIEWER}`], [VIEWER]])(
+    'says a malformed header (%s) is malformed, with the Bearer challenge',
+    async (header) => {
+      const refused = await call('GET', '/things', undefined, header);
+
+      expect(refused).toMatchObject({ status: 401, challenge: 'Bearer realm="greenlight"' });
+      expect(refused.body['message']).toMatch(/^malformed Authorization header/);
+    },
+  );
 
   it('refuses a token that only shares a prefix with a real one', async () => {
     expect((await call('GET', '/things', OPERATOR.slice(0, -1))).status).toBe(401);
