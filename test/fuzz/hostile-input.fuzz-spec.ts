@@ -67,6 +67,7 @@ interface View {
   routingVersion: number | null;
   stepIndex: number | null;
   weights: { blue: number; green: number };
+  request: { release: { version: string } };
 }
 
 describe('hostile input: malformed requests, commands and replayed events are refused and change nothing', () => {
@@ -784,17 +785,16 @@ describe('hostile input: malformed requests, commands and replayed events are re
         add(`pool.ready ${release}`, 'pool.ready', { release, endpoints });
         add(`cache.prewarmed`, 'cache.prewarmed', { prefixes: 3, replicas: 1, seconds: 1 });
       }
-      // A crash report of a canary's green is real news (it rolls back), whatever release it names:
-      // the orchestrator does not compare the release yet (reported), so only other phases get one.
-      if (t.id !== paused.id) {
-        for (const release of ['v1', 'v0', 'v2-old', 'v2']) {
-          add(`pool.failed of ${release}`, 'pool.failed', {
-            release,
-            reason: 'exited',
-            stage: 'crash',
-            replica: 0,
-          });
-        }
+      // A crash report of a canary's green is real news (it rolls back): only reports naming
+      // another release than green's reach the paused canary, and must change nothing.
+      for (const release of ['v1', 'v0', 'v2-old', 'v2']) {
+        if (t.id === paused.id && release === paused.request.release.version) continue;
+        add(`pool.failed of ${release}`, 'pool.failed', {
+          release,
+          reason: 'exited',
+          stage: 'crash',
+          replica: 0,
+        });
       }
       for (const passed of [true, false]) {
         add(`eval.completed passed=${passed}`, 'eval.completed', {
@@ -841,8 +841,7 @@ describe('hostile input: malformed requests, commands and replayed events are re
         ['future version', version + 1, { blue: 50, green: 50 }],
         ['far future version', version + 1000, { blue: 0, green: 100 }],
         ['its version again (duplicate)', version, current],
-        // Not here: its own version with other weights than it asked for. The orchestrator records
-        // them (traffic-events.handler, reported to the lead), so such a forgery is not absorbed yet.
+        ['its version with weights it never asked for', version, { blue: 37, green: 63 }],
       ] as const) {
         add(`traffic.shifted ${label}`, 'traffic.shifted', {
           weights,

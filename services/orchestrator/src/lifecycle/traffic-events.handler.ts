@@ -6,6 +6,7 @@ import {
   eventTypeFilter,
   type Deployment,
   type EventEnvelope,
+  type TrafficWeights,
 } from '@greenlight/contracts';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import type { OutboxEntry } from '../deployments/outbox.util';
@@ -31,11 +32,9 @@ export class TrafficEventsHandler {
     const { version, weights } = event.data;
     const recorded = await this.lifecycle.amend(event.deploymentId, (current) => {
       if (current.routingVersion !== version) return null;
-      const asked = askedWeights(current);
-      if (asked && (asked.blue !== weights.blue || asked.green !== weights.green)) {
-        // Not the split this phase asked for under that version: a forged or corrupted report.
-        return null;
-      }
+      // Only the split this phase asked for under that version counts: anything else is a
+      // forged or corrupted report (a phase without a split of its own asked for none).
+      if (!isAsked(current, weights)) return null;
       if (current.weights.blue === weights.blue && current.weights.green === weights.green) {
         return null; // already recorded: a redelivery, or a split that did not change
       }
@@ -44,10 +43,9 @@ export class TrafficEventsHandler {
     });
     const deployment = recorded ?? (await this.lifecycle.get(event.deploymentId));
     if (!deployment || deployment.routingVersion !== version) return;
-    const asked = askedWeights(deployment);
-    if (asked && (asked.blue !== weights.blue || asked.green !== weights.green)) {
+    if (!isAsked(deployment, weights)) {
       this.log.warn(
-        `routing ${version} of ${event.deploymentId} reported as blue ${weights.blue} % / green ${weights.green} %, but ${deployment.phase} asked for blue ${asked.blue} % / green ${asked.green} %: ignored`,
+        `routing ${version} of ${event.deploymentId} reported as blue ${weights.blue} % / green ${weights.green} %, which ${deployment.phase} did not ask for: ignored`,
       );
       return;
     }
@@ -102,6 +100,11 @@ export class TrafficEventsHandler {
       onlyAtStep: index,
     });
   }
+}
+
+function isAsked(deployment: Deployment, weights: TrafficWeights): boolean {
+  const asked = askedWeights(deployment);
+  return asked !== null && asked.blue === weights.blue && asked.green === weights.green;
 }
 
 function isBaking(deployment: Deployment): boolean {
