@@ -29,11 +29,23 @@ describe('commands', () => {
     });
   });
 
+  it('deployment.control over NATS cannot claim a REST user as its actor', () => {
+    const parsed = safeParse(COMMAND_MESSAGE_SCHEMAS['deployment.control'], {
+      deploymentId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+      action: 'promote',
+      actor: 'user:alice',
+    });
+    expect(parsed).toMatchObject({
+      ok: false,
+      issues: [{ path: 'actor', message: expect.stringContaining('must be "nats:<client name>"') }],
+    });
+  });
+
   it('deployment.control is a bare message naming the deployment and the actor', () => {
     const control = {
       deploymentId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
       action: 'promote',
-      actor: 'user:alice',
+      actor: 'nats:release-bot',
     };
     expect(safeParse(COMMAND_MESSAGE_SCHEMAS['deployment.control'], control)).toEqual({
       ok: true,

@@ -139,11 +139,20 @@ export const CachePrepareCommandSchema = z.object({
   budgetMs: MsSchema,
 });
 
-/** Operator action from REST/CLI/NATS; self-contained, so not wrapped in an envelope. */
+/**
+ * Who sent a control command over NATS. `user:` actors are REST/CLI principals whose token the
+ * orchestrator checked; a NATS message could claim any name, so it must say `nats:`.
+ */
+export const NatsActorSchema = ActorSchema.regex(
+  /^nats:\S+$/,
+  'must be "nats:<client name>" ("user:" actors come only from REST tokens)',
+);
+
+/** Operator action published on NATS; self-contained, so not wrapped in an envelope. */
 export const DeploymentControlCommandSchema = z.object({
   deploymentId: DeploymentIdSchema,
   action: ControlActionSchema,
-  actor: ActorSchema,
+  actor: NatsActorSchema,
   reason: z.string().max(2000).optional(),
 });
 
