@@ -3,6 +3,7 @@
 // rewriting @greenlight/* aliases to relative paths so plain `node` runs the output.
 import { transformFile } from '@swc/core';
 import {
+  copyFileSync,
   readFileSync,
   mkdirSync,
   writeFileSync,
@@ -35,6 +36,19 @@ function* sources(dir) {
   }
 }
 
+// Static files a service serves (the orchestrator's dashboard): every file under a src/**/assets/
+// folder is copied as is, beside the compiled code that reads it.
+function* assets(dir, inAssets = false) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name !== 'node_modules') yield* assets(path, inAssets || name === 'assets');
+    } else if (inAssets) {
+      yield path;
+    }
+  }
+}
+
 const started = Date.now();
 rmSync(out, { recursive: true, force: true });
 const files = ['libs', 'services', 'bench'].flatMap((d) => {
@@ -58,6 +72,12 @@ await Promise.all(
     if (map) writeFileSync(`${target}.map`, map);
   }),
 );
+const copied = ['libs', 'services'].flatMap((d) => [...assets(join(root, d))]);
+for (const file of copied) {
+  const target = join(out, relative(root, file));
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(file, target);
+}
 const old = `${dist}.old-${process.pid}`;
 try {
   renameSync(dist, old);
@@ -66,4 +86,6 @@ try {
 }
 renameSync(out, dist);
 rmSync(old, { recursive: true, force: true });
-console.log(`build: ${files.length} files -> dist/ in ${Date.now() - started} ms`);
+console.log(
+  `build: ${files.length} files + ${copied.length} assets -> dist/ in ${Date.now() - started} ms`,
+);

@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import type { OrchestratorConfig } from './config/orchestrator.config';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { ControlModule } from './control/control.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { RoutesModule } from './routes/routes.module';
 import { StreamModule } from './stream/stream.module';
@@ -23,6 +24,7 @@ export class AppModule {
         RoutesModule,
         AuditModule,
         StreamModule,
+        DashboardModule,
       ],
     };
   }
