@@ -8,6 +8,7 @@ import {
   commandSubject,
   EVENT_TYPES,
   eventSubject,
+  inboxPrefixFor,
   ROUTES_BUCKET,
   STREAMS,
   SUBJECTS,
@@ -256,6 +257,7 @@ describe('security: REST roles, a NATS user per service, secrets kept out of log
       servers: infra.nats.url,
       user: 'gateway',
       pass: infra.passwords.gateway,
+      inboxPrefix: inboxPrefixFor('gateway'),
     });
     const control = (actor: string) =>
       JSONCodec().encode({ deploymentId: deployed, action: 'promote', actor, reason: 'e2e' });
@@ -332,8 +334,15 @@ describe('security: REST roles, a NATS user per service, secrets kept out of log
 describe('NATS permissions of each user (generated config, its own nats-server)', () => {
   const ID = '01JAAAAAAAAAAAAAAAAAAAAAAA';
   let infra: SecuredInfra;
+  // Services read replies under their own inbox prefix (as libs/bus connects); the operator
+  // user is a stock client.
   const as = (user: NatsUser) =>
-    connect({ servers: infra.nats.url, user, pass: infra.passwords[user] });
+    connect({
+      servers: infra.nats.url,
+      user,
+      pass: infra.passwords[user],
+      ...(user === 'operator' ? {} : { inboxPrefix: inboxPrefixFor(user) }),
+    });
   /** A subject that matches an allow-list pattern. */
   const concrete = (pattern: string) =>
     pattern.replace(/\.>$/, `.${SERVICE}.${ID}`).replace(/\*/g, SERVICE);
@@ -424,6 +433,22 @@ describe('NATS permissions of each user (generated config, its own nats-server)'
       ).rejects.toThrow(/Permissions Violation for Subscription/);
     } finally {
       await shifter.close();
+      await gateway.close();
+    }
+  });
+
+  it("a service cannot read another's replies: only its own inbox prefix", async () => {
+    const gateway = await as('gateway');
+    try {
+      for (const inbox of ['_INBOX.>', `${inboxPrefixFor('traffic-shifter')}.>`]) {
+        const sub = gateway.subscribe(inbox);
+        await expect(
+          (async () => {
+            for await (const m of sub) void m;
+          })(),
+        ).rejects.toThrow(/Permissions Violation for Subscription/);
+      }
+    } finally {
       await gateway.close();
     }
   });

@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { inboxPrefixFor } from '@greenlight/contracts';
 import type { BusOptions } from './bus.options';
 
 /**
@@ -24,6 +25,8 @@ export function connectNats(options: BusOptions): Promise<NatsConnection> {
     pingInterval: NATS_PING_INTERVAL_MS,
     maxPingOut: NATS_MAX_PINGS_OUT,
     waitOnFirstConnect: true,
-    ...(options.user ? { user: options.user, pass: options.pass ?? '' } : {}),
+    ...(options.user
+      ? { user: options.user, pass: options.pass ?? '', inboxPrefix: inboxPrefixFor(options.user) }
+      : {}),
   });
 }

@@ -55,6 +55,14 @@ export function commandTypeFilter(type: EventTypeName): string {
   return `greenlight.cmd.${type}.*`;
 }
 
+/**
+ * Replies to a NATS user's requests (JetStream API answers, pull batches, publish acks) arrive
+ * under its own prefix, so the server can let each user read only its own replies.
+ */
+export function inboxPrefixFor(user: string): string {
+  return `_INBOX_${user}`;
+}
+
 /** Subject tokens must not contain separators or wildcards. */
 export const SUBJECT_TOKEN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const DEPLOYMENT_ID = /^[0-9A-Z]{26}$/;

@@ -10,6 +10,7 @@ import {
   EVENT_TYPES,
   eventTypeFilter,
   gatewayMetricsSubject,
+  inboxPrefixFor,
   ROUTES_BUCKET,
   STREAMS,
   SUBJECTS,
@@ -136,7 +137,8 @@ const BUS_SERVICES: readonly ServiceName[] = SERVICE_NAMES.filter((s) => s !== '
 
 const JS = '$JS.API';
 const KV_STREAM = `KV_${ROUTES_BUCKET}`;
-const INBOX = '_INBOX.>';
+/** Where the operator's clients (CLI, release bots: stock NATS clients) get their replies. */
+const OPERATOR_INBOX = '_INBOX.>';
 
 export interface NatsPermissions {
   publish: string[];
@@ -171,7 +173,10 @@ function durableConsumerApi(stream: string, durable: string): string[] {
 /** The least a user needs: subjects it may publish (incl. JetStream API calls) and subscribe to. */
 export function natsPermissions(user: NatsUser): NatsPermissions {
   const publish: string[] = [];
-  const subscribe: string[] = [INBOX];
+  // Each service reads only replies under its own prefix (libs/bus inboxPrefixFor).
+  const subscribe: string[] = [
+    user === NATS_OPERATOR_USER ? OPERATOR_INBOX : `${inboxPrefixFor(user)}.>`,
+  ];
 
   if (user === NATS_OPERATOR_USER) {
     // A JetStream publish needs only the subject; its ack comes back on the inbox.

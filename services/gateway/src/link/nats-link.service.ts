@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { connect, Events, type NatsConnection } from 'nats';
+import { inboxPrefixFor } from '@greenlight/contracts';
 import { SERVICE_CONFIG } from '@greenlight/runtime';
 import type { GatewayConfig } from '../config/gateway.config';
 
@@ -118,7 +119,11 @@ export class NatsLink implements OnApplicationShutdown {
           reconnectTimeWait: 250,
           reconnectJitter: 100,
           ...(this.config.NATS_USER
-            ? { user: this.config.NATS_USER, pass: this.config.NATS_PASSWORD ?? '' }
+            ? {
+                user: this.config.NATS_USER,
+                pass: this.config.NATS_PASSWORD ?? '',
+                inboxPrefix: inboxPrefixFor(this.config.NATS_USER),
+              }
             : {}),
         });
         if (this.stopped) {
