@@ -19,6 +19,7 @@ import {
   type LoadResult,
   type RequestShape,
 } from './load.util';
+import { STACK_READY_TIMEOUT_MS } from './bench.constants';
 
 const SERVICE = 'bench';
 const CONCURRENCY = 32;
@@ -80,6 +81,7 @@ export async function runGatewayBench(): Promise<Record<string, number>> {
       services: ['traffic-shifter', 'gateway'],
       env: { HAPROXY_SOCKET: haproxy.socket, LOG_LEVEL: 'warn' },
       logDir: join('tmp', 'bench', 'gateway'),
+      readyTimeoutMs: STACK_READY_TIMEOUT_MS,
     });
     routing = await RoutingClient.connect(infra.nats.url);
     await routing.set(
@@ -152,6 +154,7 @@ export async function runGatewayBench(): Promise<Record<string, number>> {
       gateway_vs_haproxy: round(rps('gateway') / rps('haproxy'), 3),
       gateway_added_p50_ms: round(steadyP('gateway', 50) - steadyP('direct', 50), 3),
       gateway_added_p99_ms: round(steadyP('gateway', 99) - steadyP('direct', 99), 3),
+      direct_p99_ms: round(steadyP('direct', 99), 3),
       failed_requests: failed,
     };
   } finally {

@@ -11,6 +11,7 @@ import {
   type Stack,
 } from '@greenlight/testing';
 import { percentile, round, table } from './load.util';
+import { STACK_READY_TIMEOUT_MS } from './bench.constants';
 
 const SERVICE = 'bench-rb';
 const ROLLBACKS = Number(process.env.ROLLBACKS ?? 30);
@@ -43,6 +44,7 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
       services: ['orchestrator', 'health-prober', 'traffic-shifter', 'drainer', 'gateway'],
       env: { LOG_LEVEL: 'warn' },
       logDir: join('tmp', 'bench', 'rollback'),
+      readyTimeoutMs: STACK_READY_TIMEOUT_MS,
     });
     const fast = ['--ttft-overhead', '0', '--itl', '0', '--max-num-seqs', '1024'];
     for (const version of ['v1', 'v1', 'v2', 'v2']) {
@@ -154,6 +156,7 @@ export async function runRollbackBench(): Promise<Record<string, number>> {
       p50_ms: round(percentile(latencies, 50), 2),
       p99_ms: round(percentile(latencies, 99), 2),
       max_ms: round(Math.max(...latencies), 2),
+      rest_p99_ms: round(percentile(restMs, 99), 2),
       failed_requests: failed,
     };
     console.log(

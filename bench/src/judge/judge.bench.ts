@@ -158,6 +158,7 @@ export async function runJudgeBench(): Promise<Record<string, number>> {
   );
   console.log(table(rows));
   const [healthy, errors, ttft] = SCENARIOS.map((s) => results[s.name]!.ours);
+  const [naiveHealthy, naiveErrors, naiveTtft] = SCENARIOS.map((s) => results[s.name]!.naive);
   const detections = [...errors!.rollbackTimes, ...ttft!.rollbackTimes];
   console.log(
     `median decision s: time to the rollback on the two regressions (${detections.length} trials); ` +
@@ -168,5 +169,8 @@ export async function runJudgeBench(): Promise<Record<string, number>> {
     power_ttft: round(ttft!.rate, 4),
     false_rollback: round(healthy!.rate, 4),
     median_decision_s: percentile(detections, 50),
+    naive_power_error: round(naiveErrors!.rate, 4),
+    naive_power_ttft: round(naiveTtft!.rate, 4),
+    naive_false_rollback: round(naiveHealthy!.rate, 4),
   };
 }

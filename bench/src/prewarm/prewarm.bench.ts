@@ -28,6 +28,7 @@ import {
   WARMUP_MS,
 } from './prewarm.constants';
 import { OpenLoopLoad, seededRandom, systemPrompt, type ChatMessage } from './prewarm-load.util';
+import { STACK_READY_TIMEOUT_MS } from '../bench.constants';
 
 const LOG_DIR = join('tmp', 'bench', 'prewarm');
 
@@ -59,6 +60,7 @@ export async function runPrewarmBench(): Promise<Record<string, number>> {
       services: ['traffic-shifter', 'gateway'],
       env: { LOG_LEVEL: 'warn' },
       logDir: LOG_DIR,
+      readyTimeoutMs: STACK_READY_TIMEOUT_MS,
     });
     blue.push(...(await Promise.all([0, 1].map(() => sims('v1')))));
     routing = await RoutingClient.connect(infra.nats.url);
