@@ -49,6 +49,16 @@ describe('TimerStore', () => {
     ]);
   });
 
+  it('tells when the earliest unclaimed timer falls due, so the runner can wake exactly then', async () => {
+    expect(await timers.nextDueAt()).toBeNull();
+    await timers.schedule('standby', NOW + 5_000, { deploymentId: 'd1' });
+    await timers.schedule('bake', NOW + 1_000, { deploymentId: 'd2' });
+
+    expect(await timers.nextDueAt()).toBe(NOW + 1_000);
+    await timers.claimDue(NOW + 1_000, LEASE_MS);
+    expect(await timers.nextDueAt()).toBe(NOW + 5_000);
+  });
+
   it('gives a claimed timer to another claimer once the lease expires without complete()', async () => {
     await timers.schedule('bake', NOW, { deploymentId: 'd1' });
     await timers.claimDue(NOW, LEASE_MS);

@@ -47,6 +47,12 @@ export class TimerStore {
     return json === null ? null : toTimer(timerId, json);
   }
 
+  /** When the earliest scheduled (unclaimed) timer falls due, in epoch ms; null when none is. */
+  async nextDueAt(): Promise<number | null> {
+    const [, score] = await this.redis.zrange(STORE_KEYS.timersDue, 0, 0, 'WITHSCORES');
+    return score === undefined ? null : Number(score);
+  }
+
   /** Atomically leases up to `limit` due timers to this caller until `now + leaseMs`. */
   async claimDue(now: number, leaseMs: number, limit = DEFAULT_CLAIM_LIMIT): Promise<Timer[]> {
     const reply = await this.redis.glClaimDueTimers(...TIMER_KEYS, now, now + leaseMs, limit);

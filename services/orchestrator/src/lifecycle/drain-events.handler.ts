@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OnJetStream } from '@greenlight/bus';
 import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
-import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LIFECYCLE_REASONS, EVENT_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleService } from './lifecycle.service';
 
 /** Blue has drained: it stays warm in Standby until the window ends or someone rolls back. */
@@ -12,6 +12,7 @@ export class DrainEventsHandler {
 
   /** Idempotent: once the deployment left Draining, a repeated report is refused. */
   @OnJetStream(eventTypeFilter('drain.completed'), {
+    concurrency: EVENT_CONCURRENCY,
     schema: eventEnvelopeSchema('drain.completed'),
   })
   async onDrained(@Payload() event: EventEnvelope<'drain.completed'>): Promise<void> {

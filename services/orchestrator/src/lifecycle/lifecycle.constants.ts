@@ -69,3 +69,10 @@ export const LIFECYCLE_REASONS = {
   retired: (by: string) => `a new deployment (${by}) replaces this one; retiring its standby pool`,
   rolledBack: (version: number) => `blue takes 100 % again (routing version ${version} confirmed)`,
 } as const;
+
+/**
+ * Events each orchestrator consumer handles at once. Every handler re-reads its deployment and
+ * writes under compare-and-set, so events of many deployments need not queue behind one another
+ * (with hundreds deploying at once, one at a time made a phase change wait seconds).
+ */
+export const EVENT_CONCURRENCY = 8;

@@ -234,6 +234,24 @@ describe('phaseEntry', () => {
     expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'cancel-timer', 'release-lock']);
   });
 
+  it("a step cancels the previous step's clock before asking for its split, so the cancel cannot delete the new bake", () => {
+    const ramping = deployment('Ramping', { stepIndex: 1, routingVersion: 4 });
+
+    const entries = phaseEntry(ramping, 'Canary', NOW, LIMITS);
+
+    expect(entries.map((e) => e.kind)).toEqual(['cancel-timer', 'cancel-timer', 'publish']);
+    expect(entries[0]).toMatchObject({ timerId: `clock:${ID}` });
+  });
+
+  it('a rollback asks for blue at 100 % before any bookkeeping', () => {
+    const rollingBack = deployment('RollingBack', { stepIndex: 1, routingVersion: 5 });
+
+    const entries = phaseEntry(rollingBack, 'Ramping', NOW, LIMITS);
+
+    expect(entries.map((e) => e.kind)).toEqual(['publish', 'cancel-timer', 'cancel-timer']);
+    expect(commands(entries)[0]?.message.data).toMatchObject({ weights: { blue: 100, green: 0 } });
+  });
+
   it('a canary step asks for its weight with a fresh routing version and says where both pools are', () => {
     const canary = deployment('Canary', {
       stepIndex: 0,

@@ -116,12 +116,18 @@ export function phaseEntry(
     case 'RollingBack': {
       const weights = targetWeights(deployment);
       if (!weights) return [];
-      // The routing change first: it leaves with the phase event, before any bookkeeping.
-      return [
-        setTraffic(deployment, weights, cause),
+      const cancels: OutboxEntry[] = [
         { id: `${cause}.cancel-clock`, kind: 'cancel-timer', timerId: clockTimerId(deployment.id) },
         { id: `${cause}.cancel-timer`, kind: 'cancel-timer', timerId },
       ];
+      // A step's confirmation schedules its bake on the same clock id: the old clock must be gone
+      // before the routing change can be confirmed, or its cancel would delete the new bake.
+      if (deployment.phase === 'Canary' || deployment.phase === 'Ramping') {
+        return [...cancels, setTraffic(deployment, weights, cause)];
+      }
+      // Nothing is scheduled on confirmation here: the routing change leaves first (a rollback's
+      // latency is what users feel).
+      return [setTraffic(deployment, weights, cause), ...cancels];
     }
     case 'Draining': {
       const blue = deployment.blue;

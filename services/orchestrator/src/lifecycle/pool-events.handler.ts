@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OnJetStream } from '@greenlight/bus';
 import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
-import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LIFECYCLE_REASONS, EVENT_CONCURRENCY } from './lifecycle.constants';
 import { LifecycleService } from './lifecycle.service';
 import { cachePrepEntries, needsCachePrep } from './phase-entry.util';
 
@@ -18,6 +18,7 @@ export class PoolEventsHandler {
    * already past Provisioning and the state machine refuses the trigger.
    */
   @OnJetStream(eventTypeFilter('pool.provisioned'), {
+    concurrency: EVENT_CONCURRENCY,
     schema: eventEnvelopeSchema('pool.provisioned'),
   })
   async onProvisioned(@Payload() event: EventEnvelope<'pool.provisioned'>): Promise<void> {
@@ -39,7 +40,10 @@ export class PoolEventsHandler {
    * (bounded by the pre-warm budget) before Verifying; otherwise Verifying starts now.
    * Idempotent like onProvisioned: a redelivery finds green already marked ready.
    */
-  @OnJetStream(eventTypeFilter('pool.ready'), { schema: eventEnvelopeSchema('pool.ready') })
+  @OnJetStream(eventTypeFilter('pool.ready'), {
+    concurrency: EVENT_CONCURRENCY,
+    schema: eventEnvelopeSchema('pool.ready'),
+  })
   async onReady(@Payload() event: EventEnvelope<'pool.ready'>): Promise<void> {
     const cause = {
       actor: event.actor,
@@ -65,7 +69,10 @@ export class PoolEventsHandler {
    * traffic reached green this ends the deployment (Failed: green is stopped, blue untouched).
    * Idempotent: once Failed, a repeated report is refused.
    */
-  @OnJetStream(eventTypeFilter('pool.failed'), { schema: eventEnvelopeSchema('pool.failed') })
+  @OnJetStream(eventTypeFilter('pool.failed'), {
+    concurrency: EVENT_CONCURRENCY,
+    schema: eventEnvelopeSchema('pool.failed'),
+  })
   async onFailed(@Payload() event: EventEnvelope<'pool.failed'>): Promise<void> {
     const { stage, reason, release } = event.data;
     const current = await this.lifecycle.get(event.deploymentId);

@@ -22,7 +22,9 @@ const LEASE_MS = 30_000;
 export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(TimerRunner.name);
   private interval?: NodeJS.Timeout;
+  private wakeUp?: NodeJS.Timeout;
   private running = false;
+  private stopped = false;
 
   constructor(
     private readonly timers: TimerStore,
@@ -36,7 +38,9 @@ export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
     clearInterval(this.interval);
+    clearTimeout(this.wakeUp);
   }
 
   async tick(now = Date.now()): Promise<void> {
@@ -59,10 +63,25 @@ export class TimerRunner implements OnApplicationBootstrap, OnApplicationShutdow
         }
         await this.timers.complete(timer.id);
       }
+      await this.wakeForNext();
     } catch (error) {
       this.log.warn(`timers not fired yet: ${(error as Error).message}`);
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * A timer due before the next poll fires on time rather than up to a poll late: a bake or a
+   * standby window of N seconds takes N seconds, not N plus a poll interval.
+   */
+  private async wakeForNext(): Promise<void> {
+    const next = await this.timers.nextDueAt();
+    if (next === null || this.stopped) return;
+    const wait = next - Date.now();
+    if (wait >= POLL_MS) return;
+    clearTimeout(this.wakeUp);
+    this.wakeUp = setTimeout(() => void this.tick(), Math.max(0, wait) + 1);
+    this.wakeUp.unref();
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '@greenlight/contracts';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import type { OutboxEntry } from '../deployments/outbox.util';
-import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LIFECYCLE_REASONS, EVENT_CONCURRENCY } from './lifecycle.constants';
 import { analysisStart, askedWeights, clockTimer } from './phase-entry.util';
 import { LifecycleService } from './lifecycle.service';
 
@@ -26,6 +26,7 @@ export class TrafficEventsHandler {
    * counts, and only once (its weights are recorded; a redelivery finds them recorded already).
    */
   @OnJetStream(eventTypeFilter('traffic.shifted'), {
+    concurrency: EVENT_CONCURRENCY,
     schema: eventEnvelopeSchema('traffic.shifted'),
   })
   async onShifted(@Payload() event: EventEnvelope<'traffic.shifted'>): Promise<void> {
@@ -76,6 +77,7 @@ export class TrafficEventsHandler {
    * repeated refusal of the same version finds the deployment already moved on and is ignored.
    */
   @OnJetStream(eventTypeFilter('command.rejected'), {
+    concurrency: EVENT_CONCURRENCY,
     schema: eventEnvelopeSchema('command.rejected'),
   })
   async onRejected(@Payload() event: EventEnvelope<'command.rejected'>): Promise<void> {

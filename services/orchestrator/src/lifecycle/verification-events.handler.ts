@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OnJetStream } from '@greenlight/bus';
 import { eventEnvelopeSchema, eventTypeFilter, type EventEnvelope } from '@greenlight/contracts';
-import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LIFECYCLE_REASONS, EVENT_CONCURRENCY } from './lifecycle.constants';
 import { BakeService } from './bake.service';
 import { LifecycleService } from './lifecycle.service';
 
@@ -19,6 +19,7 @@ export class VerificationEventsHandler {
    * one only replaces an older verdict of the same step.
    */
   @OnJetStream(eventTypeFilter('analysis.completed'), {
+    concurrency: EVENT_CONCURRENCY,
     schema: eventEnvelopeSchema('analysis.completed'),
   })
   async onAnalysis(@Payload() event: EventEnvelope<'analysis.completed'>): Promise<void> {
@@ -26,7 +27,10 @@ export class VerificationEventsHandler {
   }
 
   /** Idempotent: once the deployment left Verifying, a repeated verdict is refused. */
-  @OnJetStream(eventTypeFilter('eval.completed'), { schema: eventEnvelopeSchema('eval.completed') })
+  @OnJetStream(eventTypeFilter('eval.completed'), {
+    concurrency: EVENT_CONCURRENCY,
+    schema: eventEnvelopeSchema('eval.completed'),
+  })
   async onEvalCompleted(@Payload() event: EventEnvelope<'eval.completed'>): Promise<void> {
     const { passed, reasons } = event.data;
     await this.lifecycle.advance(event.deploymentId, passed ? 'verify.passed' : 'verify.failed', {
