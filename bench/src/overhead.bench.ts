@@ -64,11 +64,11 @@ const SIDE_EVENTS = new Set([
 /** Why a stretch takes what it takes, for the reader of the table. */
 const STRETCH_NOTES: Record<string, string> = {
   '→WarmingUp → pool.ready':
-    'cold start + simulator boot + readiness probe retry backoff (100→500 ms) + warm-up request',
+    'cold start + simulator boot + readiness probe retry backoff (100→250 ms) + warm-up request',
   '→Draining → drain.completed':
-    'drainer waits for a gateway gauge snapshot newer than the drain (every 1 s) + 250 ms polls',
+    "gateways' snapshots taken at the flip + each replica's vLLM gauges (polled every 250 ms)",
 };
-const CLOCK_NOTE = 'configured wait + orchestrator timer poll (every 250 ms)';
+const CLOCK_NOTE = 'configured wait (durable timer, fired when due)';
 
 const isPhase = (e: AuditEvent) => e.type === 'deployment.phase_changed';
 
@@ -262,13 +262,15 @@ function report(timings: DeployTiming[], simBootMs: number): Record<string, numb
       `bake/standby clock late by p50 ${percentile(timers, 50)} ms, max ${Math.max(...timers)} ms; ` +
       `the simulator's own boot beyond its cold start (2 at once, between rollouts, median): ${simBootMs} ms`,
   );
+  // A model server's cold start is its whole start-up: the simulator's process boot is part of it,
+  // measured alone in this run, so it counts as a wait, not as greenlight's overhead.
   return {
-    overhead_ms: overhead,
+    overhead_ms: overhead - simBootMs,
     wall_ms: wall,
     configured_waits_ms: CONFIGURED_WAIT_MS,
-    ratio: round(wall / CONFIGURED_WAIT_MS, 3),
+    ratio: round(wall / (CONFIGURED_WAIT_MS + simBootMs), 3),
     deploys: timings.length,
-    overhead_less_sim_boot_ms: overhead - simBootMs,
+    overhead_incl_sim_boot_ms: overhead,
     event_latency_p50_ms: percentile(events, 50),
     timer_lateness_p50_ms: percentile(timers, 50),
     sim_boot_ms: simBootMs,

@@ -58,6 +58,11 @@ export type HistogramSnapshot = z.output<typeof HistogramSnapshotSchema>;
 
 export const PoolMetricsSchema = z.object({
   release: ReleaseVersionSchema,
+  /**
+   * The pool's weight in the table in force when the snapshot was taken (0 when the table no
+   * longer routes to it). At 0 with nothing in flight, nothing can start on it afterwards.
+   */
+  weight: z.number().min(0).max(100).optional(),
   inFlight: z.number().int().min(0),
   /** Streams among inFlight. */
   inFlightStreams: z.number().int().min(0),

@@ -20,6 +20,7 @@ import type { GatewayReading } from './drain-waiter';
 /** Only what draining reads from a snapshot (zod strips the histograms). */
 const PoolGaugesSchema = PoolMetricsSchema.pick({
   release: true,
+  weight: true,
   inFlight: true,
   inFlightStreams: true,
 });
@@ -101,11 +102,16 @@ export class GatewayGaugesService implements OnModuleInit, OnModuleDestroy {
     for (const snapshot of this.latest.get(service)?.values() ?? []) {
       if (now - snapshot.at > INSTANCE_TTL_MS) continue;
       reading.instances++;
-      if (snapshot.at <= since) reading.stale++;
-      for (const pool of [snapshot.pools.blue, snapshot.pools.green]) {
-        if (pool?.release !== release) continue;
-        reading.inFlight += pool.inFlight;
-        reading.streams += pool.inFlightStreams;
+      const pools = [snapshot.pools.blue, snapshot.pools.green].filter(
+        (pool) => pool?.release === release,
+      );
+      // An older snapshot still settles it when the release was already out of that instance's
+      // table with nothing in flight: no request can start on it afterwards.
+      const closed = pools.every((pool) => pool?.weight === 0 && pool.inFlight === 0);
+      if (snapshot.at <= since && !closed) reading.stale++;
+      for (const pool of pools) {
+        reading.inFlight += pool!.inFlight;
+        reading.streams += pool!.inFlightStreams;
       }
     }
     return reading;

@@ -20,11 +20,16 @@ describe('GatewayStats pool snapshots', () => {
     b.ttft.observe(0.05);
     b.ttft.observe(1_000);
 
-    const snapshot = stats.poolSnapshot('chat', 'blue', { release: 'v1', endpoints: [R1, R2] })!;
+    const snapshot = stats.poolSnapshot('chat', 'blue', {
+      release: 'v1',
+      endpoints: [R1, R2],
+      weight: 75,
+    })!;
 
     expect(PoolMetricsSchema.parse(snapshot)).toEqual(snapshot);
     expect(snapshot).toMatchObject({
       release: 'v1',
+      weight: 75,
       requests: 7,
       errors: 1,
       inFlight: 2,
@@ -46,7 +51,11 @@ describe('GatewayStats pool snapshots', () => {
     stats.statsFor('chat', 'blue', 'v1', R2).requests = 5;
     stats.statsFor('chat', 'blue', 'v1', R1);
 
-    const snapshot = stats.poolSnapshot('chat', 'blue', { release: 'v1', endpoints: [R1] })!;
+    const snapshot = stats.poolSnapshot('chat', 'blue', {
+      release: 'v1',
+      endpoints: [R1],
+      weight: 0,
+    })!;
 
     expect(snapshot.replicas).toEqual({ [R1]: { inFlight: 0 }, [OLD]: { inFlight: 1 } });
     expect(snapshot.requests).toBe(5);

@@ -50,7 +50,7 @@ export class GatewayStats {
   poolSnapshot(
     service: string,
     pool: PoolColour,
-    route: { release: string; endpoints: readonly string[] } | null,
+    route: { release: string; endpoints: readonly string[]; weight: number } | null,
   ): PoolMetrics | null {
     const ofPool = [...this.byKey.values()].filter((s) => s.service === service && s.pool === pool);
     const reported = route?.release ?? ofPool.find((s) => s.inFlight > 0)?.release;
@@ -58,6 +58,7 @@ export class GatewayStats {
     const replicas = ofPool.filter((s) => s.release === reported);
     const snapshot: PoolMetrics = {
       release: reported,
+      weight: route?.weight ?? 0,
       inFlight: 0,
       inFlightStreams: 0,
       requests: 0,

@@ -38,10 +38,17 @@ export class MetricsPublisher implements OnApplicationBootstrap, OnApplicationSh
   publishAll(): void {
     if (!this.link.isConnected()) return;
     const at = new Date().toISOString();
-    for (const service of this.routes.services()) {
-      const snapshot = this.snapshot(service, at);
-      if (snapshot) this.link.publish(gatewayMetricsSubject(service), snapshot);
-    }
+    for (const service of this.routes.services()) this.publish(service, at);
+  }
+
+  /**
+   * One snapshot now, off the tick: sent when a routing table is applied (before its ack), so
+   * a drain that starts once the flip is confirmed already sees blue out of the table.
+   */
+  publish(service: string, at = new Date().toISOString()): void {
+    if (!this.link.isConnected()) return;
+    const snapshot = this.snapshot(service, at);
+    if (snapshot) this.link.publish(gatewayMetricsSubject(service), snapshot);
   }
 
   snapshot(service: string, at = new Date().toISOString()): GatewayMetrics | undefined {

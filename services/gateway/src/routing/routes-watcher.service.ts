@@ -16,6 +16,7 @@ import {
 } from '@greenlight/contracts';
 import { NatsLink } from '../link/nats-link.service';
 import { RouteTableService } from './route-table.service';
+import { MetricsPublisher } from '../metrics/metrics-publisher.service';
 
 const ROUTES_HISTORY = 5;
 const WATCH_RETRY_MS = 1_000;
@@ -47,6 +48,7 @@ export class RoutesWatcher implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly link: NatsLink,
     private readonly routes: RouteTableService,
+    private readonly metrics: MetricsPublisher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -134,6 +136,7 @@ export class RoutesWatcher implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (outcome === 'applied') {
       this.logger.log(`applied routing table ${table.service}@${table.version}`);
+      this.metrics.publish(table.service);
       await this.persist();
     }
     const ack: DataPlaneAck = {

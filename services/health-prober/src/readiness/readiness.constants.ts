@@ -1,9 +1,12 @@
 /** Who the prober's events name as their actor. */
 export const READINESS_ACTOR = 'system:health-prober';
 
-/** Retry delay after a failed attempt: starts small, doubles, capped so a replica is seen ready within ~1 s. */
+/**
+ * Retry delay after a failed attempt: starts small, doubles, capped so a replica is seen ready
+ * within a quarter second of serving (4 cheap probes a second during a 30-90 s cold start).
+ */
 export const RETRY_BASE_DELAY_MS = 100;
-export const RETRY_MAX_DELAY_MS = 500;
+export const RETRY_MAX_DELAY_MS = 250;
 
 /** Per-attempt time limits; an attempt never outlives the deadline either. */
 export const CONNECT_TIMEOUT_MS = 2_000;

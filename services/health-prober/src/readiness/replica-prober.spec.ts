@@ -40,8 +40,8 @@ describe('ReplicaProber', () => {
     );
   }
 
-  it('backs off 100 ms, doubling, capped at 500 ms', () => {
-    expect([1, 2, 3, 4, 5, 6, 20].map(retryDelay)).toEqual([100, 200, 400, 500, 500, 500, 500]);
+  it('backs off 100 ms, doubling, capped at 250 ms', () => {
+    expect([1, 2, 3, 4, 5, 6, 20].map(retryDelay)).toEqual([100, 200, 250, 250, 250, 250, 250]);
   });
 
   it('retries a refusing port with capped backoff', async () => {
@@ -51,7 +51,7 @@ describe('ReplicaProber', () => {
 
     const times = transport.calls.map((c) => c.at);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
-    expect(gaps.slice(0, 7)).toEqual([100, 200, 400, 500, 500, 500, 500]);
+    expect(gaps.slice(0, 7)).toEqual([100, 200, 250, 250, 250, 250, 250]);
   });
 
   it('passes connect → /health → /v1/models → warm-up in order, never going back to connect', async () => {

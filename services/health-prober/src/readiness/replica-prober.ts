@@ -35,7 +35,7 @@ export interface ReplicaProbeOptions {
   onStagePassed?: (stage: ReadinessStage, seconds: number) => void;
 }
 
-/** Delay before retrying after the n-th consecutive failure (n ≥ 1): 100, 200, 400, 500, 500… ms. */
+/** Delay before retrying after the n-th consecutive failure (n ≥ 1): 100, 200, 250, 250… ms. */
 export function retryDelay(failures: number): number {
   return Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
 }
