@@ -84,11 +84,6 @@ export const BENCH_ROWS: Record<string, Rows> = {
       target: { op: '>=', limit: 1, on: 'ratio', source: 'issue' },
     }),
     row('orchestrator RSS per active deployment', n(r, 'orchestrator_kb_per_deployment'), 'KiB'),
-    row(
-      'orchestrator V8 heap per active deployment',
-      n(r, 'orchestrator_heap_kb_per_deployment'),
-      'KiB',
-    ),
     row('event handler time p99 (bucket bound)', n(r, 'event_handle_p99_ms'), 'ms'),
     row('event → phase change p99', n(r, 'event_to_phase_p99_ms'), 'ms'),
   ],
