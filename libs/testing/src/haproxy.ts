@@ -231,3 +231,124 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     },
   };
 }
+
+/** Response header naming the gateway replica (HAProxy server name) that answered. */
+export const BALANCER_SERVER_HEADER = 'x-greenlight-gateway';
+
+export interface GatewayBalancerOptions {
+  /** Gateway replicas, e.g. stack.replicaPorts.gateway; server names are gw0, gw1, … */
+  ports: readonly number[];
+  /** Frontend port; a free loopback port when absent. */
+  port?: number;
+  /** Health-check interval: how fast a dead replica leaves (and a restarted one rejoins) the rotation. */
+  checkIntervalMs?: number;
+  logFile?: string;
+}
+
+export interface GatewayBalancer {
+  readonly url: string;
+  readonly port: number;
+  readonly socket: string;
+  /** `show servers state gateways`, parsed. */
+  servers(): Promise<HaproxyServerState[]>;
+  process(): ManagedProcess;
+  dispose(): Promise<void>;
+}
+
+/**
+ * HAProxy in front of several gateway replicas, as a production data plane runs them: health
+ * checks on /healthz, and a request whose connection failed or got an empty answer (the replica
+ * died before writing a byte) is retried on another replica. A response already under way when
+ * its replica dies cannot be retried: that client sees the cut.
+ */
+export function renderGatewayBalancerConfig(options: {
+  ports: readonly number[];
+  bind: string;
+  statsSocket: string;
+  checkIntervalMs?: number;
+}): string {
+  const inter = options.checkIntervalMs ?? 500;
+  return [
+    'global',
+    `  stats socket ${options.statsSocket} mode 600 level admin`,
+    'defaults',
+    '  mode http',
+    '  timeout connect 1s',
+    '  timeout client 300s',
+    '  timeout server 300s',
+    '  timeout http-request 10s',
+    // A busy /healthz must not pull a healthy replica: the check may take this long.
+    '  timeout check 2s',
+    '  option redispatch',
+    '  retries 3',
+    '  retry-on conn-failure empty-response',
+    'frontend fe_gateway',
+    `  bind ${options.bind}`,
+    '  default_backend gateways',
+    'backend gateways',
+    '  balance roundrobin',
+    '  option httpchk GET /healthz',
+    '  http-check expect status 200',
+    `  http-response set-header ${BALANCER_SERVER_HEADER} %s`,
+    `  default-server inter ${inter} fastinter ${inter} downinter ${inter} fall 2 rise 2`,
+    ...options.ports.map((port, i) => `  server gw${i} 127.0.0.1:${port} check`),
+    '',
+  ].join('\n');
+}
+
+export async function startGatewayBalancer(
+  options: GatewayBalancerOptions,
+): Promise<GatewayBalancer> {
+  const dir = mkdtempSync(join(tmpdir(), 'greenlight-balancer-'));
+  const socket = join(dir, 'admin.sock');
+  const configFile = join(dir, 'haproxy.cfg');
+  const port = options.port ?? (await freePort());
+  writeFileSync(
+    configFile,
+    renderGatewayBalancerConfig({
+      ports: options.ports,
+      bind: `127.0.0.1:${port}`,
+      statsSocket: socket,
+      ...(options.checkIntervalMs === undefined
+        ? {}
+        : { checkIntervalMs: options.checkIntervalMs }),
+    }),
+  );
+  const checked = checkHaproxyConfig(configFile);
+  if (!checked.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(HAPROXY_ERRORS.invalidConfig(checked.output));
+  }
+  const proc = spawnManaged('haproxy-balancer', haproxyBinary(), ['-f', configFile, '-db'], {
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+  });
+  let exitCode: number | string | undefined;
+  void proc.exited.then((code) => (exitCode = code));
+  const servers = async (): Promise<HaproxyServerState[]> =>
+    parseServersState(await haproxyCommand(socket, 'show servers state gateways'));
+  try {
+    // Ready once every replica passed its health checks: the first requests find all of them.
+    await waitFor(
+      async () =>
+        exitCode !== undefined ||
+        (await servers()).filter((s) => s.opState === 2).length === options.ports.length,
+      { timeoutMs: HAPROXY_READY_TIMEOUT_MS, what: 'the balancer to see every gateway up' },
+    );
+    if (exitCode !== undefined) throw new Error(HAPROXY_ERRORS.exited(exitCode, proc.output()));
+  } catch (error) {
+    await proc.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    socket,
+    servers,
+    process: () => proc,
+    dispose: async () => {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

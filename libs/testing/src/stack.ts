@@ -29,6 +29,8 @@ export const STACK_ERRORS = {
   exited: (name: string, code: number | string) =>
     `${name} exited (${code}) before its /healthz answered 200`,
   unknown: (name: string) => `${name} is not part of this stack`,
+  unknownReplica: (name: string, replica: number, count: number) =>
+    `${name} has ${count} replica(s) in this stack; there is no replica ${replica}`,
 } as const;
 
 export interface StackOptions {
@@ -36,8 +38,10 @@ export interface StackOptions {
   infra?: Infra;
   /** Which services to run; all seven by default. */
   services?: readonly ServiceName[];
-  /** Fixed ports; any service not listed gets a free one. */
+  /** Fixed ports (of replica 0); any service or replica not listed gets a free one. */
   ports?: Partial<Record<ServiceName, number>>;
+  /** Processes per service (default 1), each on its own port: e.g. two gateways behind a balancer. */
+  replicas?: Partial<Record<ServiceName, number>>;
   /** Extra environment for every service (wins over the stack's own). */
   env?: Record<string, string>;
   /** Each process's output is mirrored to `<logDir>/<name>.log`. */
@@ -56,21 +60,27 @@ export interface Stack {
   readonly nats: string;
   readonly redis: string;
   readonly infra: Infra;
+  /** Replica 0 of each service. */
   readonly urls: Readonly<Record<ServiceName, string>>;
   readonly ports: Readonly<Record<ServiceName, number>>;
+  /** Every replica of each service, replica 0 first. */
+  readonly replicaUrls: Readonly<Record<ServiceName, readonly string[]>>;
+  readonly replicaPorts: Readonly<Record<ServiceName, readonly number[]>>;
   /** Bearer tokens accepted by the orchestrator (random per stack). */
   readonly operatorToken: string;
   readonly viewerToken: string;
-  /** The current process of each running service (replaced by start()). */
+  /** The current process of replica 0 of each running service (replaced by start()). */
   readonly processes: Readonly<Partial<Record<ServiceName, ManagedProcess>>>;
+  /** The current process of one replica (replaced by start()). */
+  process(name: ServiceName, replica?: number): ManagedProcess | undefined;
   /** Where pools started by this stack keep their replica logs. */
   readonly dataDir: string;
-  /** SIGKILL: a crash as the OS would deliver it. */
-  kill(name: ServiceName): Promise<void>;
+  /** SIGKILL of one replica (0 by default): a crash as the OS would deliver it. */
+  kill(name: ServiceName, replica?: number): Promise<void>;
   /** SIGTERM, SIGKILL after a grace period. */
-  stop(name: ServiceName): Promise<void>;
-  /** Starts the service again on the same port with the same environment; waits for /healthz. */
-  start(name: ServiceName): Promise<void>;
+  stop(name: ServiceName, replica?: number): Promise<void>;
+  /** Starts the replica again on the same port with the same environment; waits for /healthz. */
+  start(name: ServiceName, replica?: number): Promise<void>;
   /** Stops every service, then the servers if the stack started them. */
   dispose(): Promise<void>;
 }
@@ -145,16 +155,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const ports = {} as Record<ServiceName, number>;
   const urls = {} as Record<ServiceName, string>;
+  const replicaPorts = {} as Record<ServiceName, number[]>;
+  const replicaUrls = {} as Record<ServiceName, string[]>;
+  const replicaCount = (name: ServiceName): number => options.replicas?.[name] ?? 1;
   for (const name of SERVICE_NAMES) {
     ports[name] = options.ports?.[name] ?? (await freePort());
     urls[name] = `http://127.0.0.1:${ports[name]}`;
+    replicaPorts[name] = [ports[name]];
+    for (let replica = 1; replica < replicaCount(name); replica++) {
+      replicaPorts[name].push(await freePort());
+    }
+    replicaUrls[name] = replicaPorts[name].map((port) => `http://127.0.0.1:${port}`);
   }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'greenlight-stack-'));
   const operatorToken = token();
   const viewerToken = token();
   const processes: Partial<Record<ServiceName, ManagedProcess>> = {};
+  const replicaProcesses = new Map<string, ManagedProcess>();
+  const slot = (name: ServiceName, replica: number): string => `${name}#${replica}`;
 
-  const envFor = (name: ServiceName): NodeJS.ProcessEnv => ({
+  const envFor = (name: ServiceName, replica: number): NodeJS.ProcessEnv => ({
     ...process.env,
     // bin/ first, so pool commands such as greenlight-sim resolve to this checkout.
     PATH: [join(root, 'bin'), process.env['PATH'] ?? ''].join(':'),
@@ -163,27 +183,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     NATS_URL: infra.nats.url,
     REDIS_URL: infra.redis.url,
     HOST: '127.0.0.1',
-    PORT: String(ports[name]),
+    PORT: String(replicaPorts[name][replica]),
     GREENLIGHT_OPERATOR_TOKENS: `operator:${operatorToken}`,
     GREENLIGHT_VIEWER_TOKENS: `viewer:${viewerToken}`,
     POOL_DATA_DIR: dataDir,
     ...options.env,
   });
 
-  const start = async (name: ServiceName): Promise<void> => {
+  const checkReplica = (name: ServiceName, replica: number): void => {
     if (!names.includes(name)) throw new Error(STACK_ERRORS.unknown(name));
-    const proc = spawnManaged(name, process.execPath, [serviceEntry(root, name)], {
-      cwd: root,
-      env: envFor(name),
-      detached: options.detached ?? false,
-      ...(options.logDir ? { logFile: join(options.logDir, `${name}.log`) } : {}),
-    });
-    processes[name] = proc;
-    await waitHealthy(name, urls[name], proc, readyTimeoutMs);
+    if (!Number.isInteger(replica) || replica < 0 || replica >= replicaCount(name)) {
+      throw new Error(STACK_ERRORS.unknownReplica(name, replica, replicaCount(name)));
+    }
   };
 
-  const running = (): ManagedProcess[] =>
-    Object.values(processes).filter((proc): proc is ManagedProcess => proc !== undefined);
+  const start = async (name: ServiceName, replica = 0): Promise<void> => {
+    checkReplica(name, replica);
+    const logName = replica === 0 ? name : `${name}-${replica}`;
+    const proc = spawnManaged(logName, process.execPath, [serviceEntry(root, name)], {
+      cwd: root,
+      env: envFor(name, replica),
+      detached: options.detached ?? false,
+      ...(options.logDir ? { logFile: join(options.logDir, `${logName}.log`) } : {}),
+    });
+    replicaProcesses.set(slot(name, replica), proc);
+    if (replica === 0) processes[name] = proc;
+    await waitHealthy(name, replicaUrls[name][replica] ?? urls[name], proc, readyTimeoutMs);
+  };
+
+  const running = (): ManagedProcess[] => [...replicaProcesses.values()];
 
   const dispose = async (): Promise<void> => {
     await Promise.all(running().map((proc) => proc.stop()));
@@ -193,7 +221,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const started = await Promise.allSettled(names.map((name) => start(name)));
+  const started = await Promise.allSettled(
+    names.flatMap((name) =>
+      Array.from({ length: replicaCount(name) }, (_, replica) => start(name, replica)),
+    ),
+  );
   const failures = started.flatMap((result) =>
     result.status === 'rejected' ? [String((result.reason as Error).message)] : [],
   );
@@ -202,9 +234,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new Error(`greenlight stack did not start:\n${failures.join('\n\n')}`);
   }
 
-  const processOf = (name: ServiceName): ManagedProcess | undefined => {
-    if (!names.includes(name)) throw new Error(STACK_ERRORS.unknown(name));
-    return processes[name];
+  const processOf = (name: ServiceName, replica = 0): ManagedProcess | undefined => {
+    checkReplica(name, replica);
+    return replicaProcesses.get(slot(name, replica));
   };
 
   return {
@@ -213,12 +245,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     infra,
     urls,
     ports,
+    replicaUrls,
+    replicaPorts,
     operatorToken,
     viewerToken,
     processes,
+    process: processOf,
     dataDir,
-    kill: async (name) => processOf(name)?.kill(),
-    stop: async (name) => processOf(name)?.stop(),
+    kill: async (name, replica) => processOf(name, replica)?.kill(),
+    stop: async (name, replica) => processOf(name, replica)?.stop(),
     start,
     dispose,
   };

@@ -76,8 +76,9 @@ function verdict(
 
 describe('BakeService: the end of a bake', () => {
   it('moves on when the latest verdict of the step is pass', async () => {
+    const at = new Date().toISOString();
     const { fake, service } = fakeLifecycle(
-      canary({ analysis: { step: 0, verdict: 'pass', at: 'x', extensions: 0, reasons: ['ok'] } }),
+      canary({ analysis: { step: 0, verdict: 'pass', at, extensions: 0, reasons: ['ok'] } }),
     );
 
     await service.elapsed(timer, `clock:${ID}`);
@@ -89,6 +90,34 @@ describe('BakeService: the end of a bake', () => {
         onlyAtStep: 0,
         reason: expect.stringContaining('passed analysis'),
       }),
+    );
+  });
+
+  it('does not pass on a verdict from before the prober went quiet: the bake is extended', async () => {
+    // The prober looks every 30 s (the default interval); its last pass is 10 minutes old.
+    const at = new Date(Date.now() - 600_000).toISOString();
+    const { fake, amended, service } = fakeLifecycle(
+      canary({ analysis: { step: 0, verdict: 'pass', at, extensions: 0, reasons: ['ok'] } }),
+    );
+
+    await service.elapsed(timer, `clock:${ID}`);
+
+    expect(fake.advance).not.toHaveBeenCalled();
+    expect(amended[0]?.change.analysis).toMatchObject({ extensions: 1 });
+  });
+
+  it('rolls back on a stale pass after the last extension, saying why', async () => {
+    const at = new Date(Date.now() - 600_000).toISOString();
+    const { fake, service } = fakeLifecycle(
+      canary({ analysis: { step: 0, verdict: 'pass', at, extensions: 2, reasons: ['ok'] } }),
+    );
+
+    await service.elapsed(timer, `clock:${ID}`);
+
+    expect(fake.advance).toHaveBeenCalledWith(
+      ID,
+      'analysis.failed',
+      expect.objectContaining({ reason: expect.stringContaining('too old to end the bake on') }),
     );
   });
 

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Deployment, EventEnvelope } from '@greenlight/contracts';
 import { ORCHESTRATOR_ACTOR } from '../deployments/deployments.constants';
 import type { TimerPayload } from '../deployments/outbox.util';
-import { LIFECYCLE_REASONS } from './lifecycle.constants';
+import { LIFECYCLE_REASONS, VERDICT_FRESH_SLACK_MS } from './lifecycle.constants';
 import { LifecycleService } from './lifecycle.service';
 import { clockTimer } from './phase-entry.util';
 
@@ -67,13 +67,19 @@ export class BakeService {
       onlyAtStep: step,
     };
 
-    if (analysis?.verdict === 'pass') {
+    const { interval } = current.request.strategy.analysis;
+    if (analysis?.verdict === 'pass' && isFresh(analysis.at, interval, Date.now())) {
       await this.lifecycle.advance(current.id, 'step.passed', {
         ...cause,
         reason: LIFECYCLE_REASONS.analysisPassed(step, stepSpec?.weight ?? 0, analysis.reasons),
       });
       return;
     }
+    // A pass left here is stale: the prober went quiet (killed, partitioned), so what it saw no
+    // longer covers the bake. It is extended (the prober's next looks decide), never passed.
+    const stale =
+      analysis?.verdict === 'pass' ? [LIFECYCLE_REASONS.staleVerdict(step, analysis.at)] : null;
+    if (stale) this.log.warn(stale[0]);
     const extensions = analysis?.extensions ?? 0;
     if (extensions >= maxBakeExtensions) {
       await this.lifecycle.advance(current.id, 'analysis.failed', {
@@ -81,7 +87,7 @@ export class BakeService {
         reason: LIFECYCLE_REASONS.inconclusive(
           step,
           extensions,
-          analysis?.reasons ?? ['no verdict from the health-prober'],
+          stale ?? analysis?.reasons ?? ['no verdict from the health-prober'],
         ),
       });
       return;
@@ -113,6 +119,14 @@ export class BakeService {
       this.log.log(LIFECYCLE_REASONS.bakeExtended(step, extensions + 1, maxBakeExtensions));
     }
   }
+}
+
+/**
+ * A verdict speaks for the bake only if the prober judged recently: it looks every `intervalMs`,
+ * so an older one means it stopped looking, and green may have gone bad since.
+ */
+export function isFresh(at: string, intervalMs: number, now: number): boolean {
+  return now - Date.parse(at) <= 2 * intervalMs + VERDICT_FRESH_SLACK_MS;
 }
 
 function isAtStep(deployment: Deployment, step: number): boolean {

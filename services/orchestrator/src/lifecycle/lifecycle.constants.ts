@@ -22,6 +22,12 @@ export function clockTimerId(deploymentId: string): string {
   return `clock:${deploymentId}`;
 }
 
+/**
+ * How much older than two analysis intervals the latest passing verdict may be when a bake ends
+ * (the prober's looks and the bake timer are not in step, and both may run late under load).
+ */
+export const VERDICT_FRESH_SLACK_MS = 3_000;
+
 /** The orchestrator's own backstop when a service that owes it a report is down. */
 export const REPORT_GRACE_MS = 30_000;
 
@@ -48,6 +54,8 @@ export const LIFECYCLE_REASONS = {
     `canary analysis failed at step ${step + 1}: ${reasons.join('; ') || 'no reason given'}`,
   inconclusive: (step: number, extensions: number, reasons: string[]) =>
     `step ${step + 1} still inconclusive after ${extensions} bake extension${extensions === 1 ? '' : 's'}${reasons.length ? ` (${reasons.join('; ')})` : ''}; a canary never passes by default`,
+  staleVerdict: (step: number, at: string) =>
+    `step ${step + 1}: the last passing verdict (${at}) is too old to end the bake on; extending it`,
   bakeExtended: (step: number, extension: number, max: number) =>
     `step ${step + 1}: analysis inconclusive, bake extended (${extension}/${max})`,
   greenCrashed: (stage: string, reason: string) =>
