@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { deployRequest, failuresOf, startTraffic, type TrafficOutcome } from '@greenlight/fixtures';
+import {
+  deployRequest,
+  ENDED_PHASES,
+  FAST_CACHES,
+  fastSimCommand,
+  fastStrategy,
+  failuresOf,
+  startTraffic,
+  type TrafficOutcome,
+} from '@greenlight/fixtures';
 import {
   startGatewayBalancer,
   startInfra,
@@ -55,21 +64,16 @@ const TWO_LANES: readonly { service: string; rows: readonly ChaosRow[] }[] = [
 const LANES = FULL ? [{ service: 'chaos-a', rows: TWO_LANES.flatMap((l) => l.rows) }] : TWO_LANES;
 const SIDE_SERVICE = 'chaos-side';
 const LOG_DIR = 'tmp/chaos-logs/service-kills';
-const KNOWLEDGE = join(process.cwd(), 'evals', 'chat.knowledge.yaml');
-const SIM = `greenlight-sim --port {port} --model {model} --version {version} --chat-template {template} --cold-start 1s --knowledge ${KNOWLEDGE}`;
+const SIM = fastSimCommand();
 /** As pipeline.e2e-spec.ts: short bakes the analysis can still pass on a real sample. */
-const STRATEGY = {
-  readiness: { timeout: '60s', warmupRequests: 1 },
-  eval: { suite: 'evals/chat.yaml', minPassRate: 0.9 },
+const STRATEGY = fastStrategy({
   steps: [{ weight: 40, bake: '3s' }, { weight: 70, bake: '3s' }, { weight: 100 }],
   // Extensions absorb prober restarts (the other lane's too): a killed prober's analyses resume
   // only once their commands are redelivered (ack wait 10 s), judging from a fresh window.
-  analysis: { interval: '1s', maxBakeExtensions: 20, minSamples: 10 },
-  drain: { timeout: '30s' },
+  analysis: { maxBakeExtensions: 20, minSamples: 10 },
   standby: '4s',
-};
-const CACHES = { prefixWarmup: { topPrefixes: 20, budget: '5s' } };
-const TERMINAL = ['Completed', 'RolledBack', 'Failed', 'Aborted'];
+});
+const CACHES = FAST_CACHES;
 /** What a good release goes through when nothing is killed (pipeline.e2e-spec.ts). */
 const GOOD_RELEASE = [
   'Requested',
@@ -199,7 +203,7 @@ describe('chaos: kill -9 of each component mid-phase; every deployment still end
     waitFor(
       async () => {
         const d = await view(id);
-        return d && TERMINAL.includes(d.phase) ? d : undefined;
+        return d && ENDED_PHASES.includes(d.phase) ? d : undefined;
       },
       { what: `deployment ${id} to end`, timeoutMs, intervalMs: 250 },
     );
@@ -214,7 +218,7 @@ describe('chaos: kill -9 of each component mid-phase; every deployment still end
         if (!d) return undefined;
         if (d.phase === phase) return { inPhase: true };
         if (GOOD_RELEASE.indexOf(d.phase) > GOOD_RELEASE.indexOf(phase)) return { inPhase: false };
-        if (TERMINAL.includes(d.phase)) {
+        if (ENDED_PHASES.includes(d.phase)) {
           throw new Error(`ended ${d.phase} (${d.reason ?? ''}) before ${phase}`);
         }
         return undefined;

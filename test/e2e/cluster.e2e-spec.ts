@@ -1,8 +1,16 @@
-import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { STREAMS } from '@greenlight/contracts';
 import { kvStreamName, KV_BUCKETS } from '@greenlight/bus';
-import { deployRequest, failuresOf, startTraffic, type Traffic } from '@greenlight/fixtures';
+import {
+  deployRequest,
+  ENDED_PHASES,
+  FAST_CACHES,
+  fastSimCommand,
+  fastStrategy,
+  failuresOf,
+  startTraffic,
+  type Traffic,
+} from '@greenlight/fixtures';
 import {
   startNatsCluster,
   startRedisSentinel,
@@ -21,19 +29,14 @@ import { apiClient, type PhaseEvent } from '../support/api.util';
  * primary in Ramping, and still ends Completed with nothing lost and no client noticing.
  */
 const SERVICE = 'chat-ha';
-const KNOWLEDGE = join(process.cwd(), 'evals', 'chat.knowledge.yaml');
-const SIM = `greenlight-sim --port {port} --model {model} --version {version} --chat-template {template} --cold-start 1s --knowledge ${KNOWLEDGE}`;
-const STRATEGY = {
-  readiness: { timeout: '60s', warmupRequests: 1 },
-  eval: { suite: 'evals/chat.yaml', minPassRate: 0.9 },
+const SIM = fastSimCommand();
+const STRATEGY = fastStrategy({
   // Bakes long enough that each loss lands inside its phase and the recovery inside the bake.
   steps: [{ weight: 20, bake: '8s' }, { weight: 60, bake: '8s' }, { weight: 100 }],
-  analysis: { interval: '1s', maxBakeExtensions: 10, minSamples: 20 },
-  drain: { timeout: '30s' },
+  analysis: { maxBakeExtensions: 10, minSamples: 20 },
   standby: '3s',
-};
-const CACHES = { prefixWarmup: { topPrefixes: 20, budget: '5s' } };
-const TERMINAL = ['Completed', 'RolledBack', 'Failed', 'Aborted'];
+});
+const CACHES = FAST_CACHES;
 
 interface DeploymentView {
   id: string;
@@ -67,11 +70,11 @@ describe('beyond one machine: a deploy survives losing a NATS node and the Redis
     if (response.status !== 200) throw new Error(`GET deployment: ${response.status}`);
     return response.body;
   };
-  const inPhase = (id: string, phases: string[], timeoutMs = 90_000) =>
+  const inPhase = (id: string, phases: readonly string[], timeoutMs = 90_000) =>
     waitFor(
       async () => {
         const d = await get(id);
-        if (TERMINAL.includes(d.phase) && !phases.includes(d.phase)) {
+        if (ENDED_PHASES.includes(d.phase) && !phases.includes(d.phase)) {
           throw new Error(`ended ${d.phase} (${d.reason ?? ''}) before ${phases.join('/')}`);
         }
         return phases.includes(d.phase) ? d : undefined;
@@ -107,7 +110,7 @@ describe('beyond one machine: a deploy survives losing a NATS node and the Redis
     api = apiClient(stack.urls.orchestrator, stack.operatorToken);
     probe = await connect({ servers: nats.urls.split(',') });
     const first = await deploy('v1');
-    expect((await inPhase(first, TERMINAL)).phase).toBe('Completed');
+    expect((await inPhase(first, ENDED_PHASES)).phase).toBe('Completed');
   });
   afterAll(async () => {
     await traffic?.stop();
@@ -149,7 +152,7 @@ describe('beyond one machine: a deploy survives losing a NATS node and the Redis
 
     // Both come back as an operator would bring them back; the deploy does not wait for them.
     await Promise.all([leader.start(), primary.start()]);
-    const done = await inPhase(id, TERMINAL, 120_000);
+    const done = await inPhase(id, ENDED_PHASES, 120_000);
     const outcomes = await traffic.stop();
     traffic = undefined;
 

@@ -1,5 +1,13 @@
-import { join } from 'node:path';
-import { deployRequest, failuresOf, startTraffic, type Traffic } from '@greenlight/fixtures';
+import {
+  deployRequest,
+  ENDED_PHASES,
+  FAST_CACHES,
+  fastSimCommand,
+  fastStrategy,
+  failuresOf,
+  startTraffic,
+  type Traffic,
+} from '@greenlight/fixtures';
 import { connectionRefused, startStack, waitFor, type Stack } from '@greenlight/testing';
 import { apiClient, type PhaseEvent } from '../support/api.util';
 
@@ -10,21 +18,16 @@ import { apiClient, type PhaseEvent } from '../support/api.util';
  */
 const SERVICE = 'chat-pipe';
 /** The simulator answers the eval suite's questions from the suite's knowledge file. */
-const KNOWLEDGE = join(process.cwd(), 'evals', 'chat.knowledge.yaml');
-const SIM = `greenlight-sim --port {port} --model {model} --version {version} --chat-template {template} --cold-start 1s --knowledge ${KNOWLEDGE}`;
+const SIM = fastSimCommand();
 
 /** Steps big enough that a 20 % canary sees a sample within seconds of load. */
-const STRATEGY = {
-  readiness: { timeout: '60s', warmupRequests: 1 },
-  eval: { suite: 'evals/chat.yaml', minPassRate: 0.9 },
+const STRATEGY = fastStrategy({
   steps: [{ weight: 20, bake: '4s' }, { weight: 60, bake: '3s' }, { weight: 100 }],
   // A sample big enough that a bad canary cannot pass on a lucky handful of requests.
-  analysis: { interval: '1s', maxBakeExtensions: 6, minSamples: 20 },
-  drain: { timeout: '30s' },
+  analysis: { maxBakeExtensions: 6, minSamples: 20 },
   standby: '3s',
-};
-const CACHES = { prefixWarmup: { topPrefixes: 20, budget: '5s' } };
-const TERMINAL = ['Completed', 'RolledBack', 'Failed', 'Aborted'];
+});
+const CACHES = FAST_CACHES;
 
 interface DeploymentView {
   id: string;
@@ -68,7 +71,7 @@ describe('the whole pipeline: each release ends where it should, and clients nev
     waitFor(
       async () => {
         const d = await get(id);
-        return TERMINAL.includes(d.phase) ? d : undefined;
+        return ENDED_PHASES.includes(d.phase) ? d : undefined;
       },
       { what: `deployment ${id} to end`, timeoutMs, intervalMs: 250 },
     );
@@ -76,7 +79,7 @@ describe('the whole pipeline: each release ends where it should, and clients nev
     waitFor(
       async () => {
         const d = await get(id);
-        if (TERMINAL.includes(d.phase) && d.phase !== phase) {
+        if (ENDED_PHASES.includes(d.phase) && d.phase !== phase) {
           throw new Error(`ended ${d.phase} (${d.reason ?? ''}) before reaching ${phase}`);
         }
         return d.phase === phase ? d : undefined;
