@@ -119,6 +119,18 @@ describe('judgeWindow', () => {
     ]);
   });
 
+  it('never passes on the absolute limits while blue serves too few requests to compare against', () => {
+    // Green within the absolute limits, but blue (which serves) is no baseline yet.
+    const thinBlue = judge(pool(60, 3), pool(20, 0));
+
+    expect(thinBlue.verdict).toBe('inconclusive');
+    expect(thinBlue.reasons).toContain(
+      'blue served 20 of the 50 requests needed to compare against',
+    );
+    // Hard failures still count without a baseline.
+    expect(judge(pool(60, 24), pool(20, 0)).verdict).toBe('fail');
+  });
+
   it('judges against the absolute limits when there is no blue', () => {
     expect(judge(pool(1_000, 10), null).verdict).toBe('pass');
     const failing = judge(pool(1_000, 100), null);

@@ -98,6 +98,8 @@ export const JUDGE_REASONS = {
   suggestive: (metric: string, green: string, blue: string, p: number) =>
     `${metric}: green ${green} vs blue ${blue} looks worse (p=${formatP(p)}), not significant yet`,
   fewSamples: (n: number, min: number) => `green served ${n} of the ${min} requests needed`,
+  fewBlueSamples: (n: number, min: number) =>
+    `blue served ${n} of the ${min} requests needed to compare against`,
   noBucket: (metric: string) =>
     `${metric}: blue's p95 is beyond the histogram's last bucket, cannot compare`,
   fewObservations: (metric: string, n: number) =>
@@ -149,6 +151,12 @@ export function judgeWindow(input: JudgeInput, settings: JudgeSettings): Judgeme
   const reasons = [...doubts];
   if (green.requests < settings.minSamples) {
     reasons.unshift(JUDGE_REASONS.fewSamples(green.requests, settings.minSamples));
+  }
+  // A blue that serves but has too few requests in this window is no baseline yet, and the
+  // absolute limits are no stand-in for it: on a handful of requests they cannot tell a 40 %
+  // error rate from 1 % at the per-look alpha. Green may fail them, but not pass on them.
+  if (input.blue && input.blue.requests < settings.minSamples) {
+    reasons.push(JUDGE_REASONS.fewBlueSamples(input.blue.requests, settings.minSamples));
   }
   if (reasons.length > 0) return { verdict: 'inconclusive', metrics, reasons };
   const list = passed.join(', ');
