@@ -309,15 +309,21 @@ describe('chaos: kill -9 of each component mid-phase; every deployment still end
       problems.push((error as Error).message);
     }
     problems.push(...trafficProblems(await traffic.stop()));
-    // A phase passed while the previous kill's restart ran is not a case (the count check sees it).
+    // A phase passed while the previous kill's restart ran, or one that ended before its kill
+    // landed (Provisioning, a Draining with nothing in flight: shorter than a poll), is not a
+    // case of that phase: it shows as – and the count check allows a couple. The kill still
+    // happened, so the row's problems still count.
+    let counted = 0;
     for (const done of kills) {
       const landed = phaseAt(events, done.at);
+      if (landed !== done.phase && problems.length === 0) continue;
       const missed = landed !== done.phase ? [`the kill landed in ${landed ?? 'no phase'}`] : [];
       const all = [...problems, ...missed];
       cases.push({ row, phase: done.phase, correct: all.length === 0, problems: all });
+      counted += 1;
     }
-    if (kills.length === 0) {
-      const all = [...problems, 'no planned phase was reached'];
+    if (counted === 0) {
+      const all = [...problems, 'no kill landed in a planned phase'];
       cases.push({ row, phase: phases[0]!, correct: false, problems: all });
     }
   };
