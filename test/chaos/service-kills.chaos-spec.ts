@@ -25,6 +25,7 @@ import {
   briefly,
   CHAOS_PHASES,
   CHAOS_ROWS,
+  killStrays,
   phaseAt,
   phasesOf,
   renderMatrix,
@@ -477,6 +478,12 @@ describe('chaos: kill -9 of each component mid-phase; every deployment still end
     }
     await balancer?.dispose();
     await stack?.dispose();
+    const strays = stack ? killStrays(stack.dataDir) : 0;
+    if (strays > 0) {
+      process.stdout.write(
+        `stray replicas: ${strays} left running by a pool driver killed mid-start, stopped by the suite\n`,
+      );
+    }
     await infra?.dispose();
   });
 

@@ -154,8 +154,13 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         ...start,
       });
     } catch (error) {
-      // Another replica created it first: sharing it is the point.
-      if (!/already (in use|exists)/i.test(String(error))) throw error;
+      // Another replica created it first (nats-server words that "already in use", or, when
+      // the start times differ, "start time can not be updated"): sharing it is the point.
+      const exists = await jsm.consumers.info(stream, durable).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw error;
     }
   }
 
