@@ -15,9 +15,10 @@ const RECONNECT_AND_RESEND = 2;
  * A client that reconnects forever (capped backoff) but fails each call quickly while Redis is
  * down, so callers see an error instead of a hang.
  *
- * With Sentinels it asks them for the primary on every (re)connect, checks the node really is
- * primary, listens for their +switch-master (a failover moves it at once, even when the old
- * primary is alive but demoted), and treats READONLY as "reconnect to the new primary".
+ * With Sentinels it asks them for the primary on every (re)connect and checks the node really
+ * is primary; a lost primary means a reconnect (and so a new question), and READONLY from a
+ * demoted one means "reconnect to the new primary". (ioredis's failoverDetector once left the
+ * client closed for good after a failover, so it is not used.)
  * Calls made during the failover fail fast and are retried by the caller (a NAKed message, a
  * 503); writes are confirmed on a replica (see replicated()).
  */
@@ -35,7 +36,6 @@ export function createRedisClient(
             return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
           }),
           name: sentinel.sentinelName ?? 'greenlight',
-          failoverDetector: true,
           sentinelCommandTimeout: REDIS_SENTINEL_COMMAND_TIMEOUT_MS,
         }
       : {}),
